@@ -65,29 +65,6 @@ report (const GmReadOptions *opts,
     opts->progress (CLAMP (fraction, 0.0, 1.0), stage, opts->progress_data);
 }
 
-/* gm_memory_check, honouring opts->memory_limit when it is set. */
-static gboolean
-check_memory (const GmReadOptions  *opts,
-              const char           *path,
-              guint64               needed,
-              const char           *what,
-              GError              **error)
-{
-  if (opts->memory_limit > 0)
-    {
-      if (needed > opts->memory_limit)
-        {
-          g_autofree char *n = gm_format_bytes (needed);
-          g_autofree char *b = gm_format_bytes (opts->memory_limit);
-          g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
-                       "%s: %s needs about %s of memory, but the limit is %s",
-                       path, what, n, b);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  return gm_memory_check (path, needed, what, error);
-}
 
 static void
 free_strv_n (char    **v,
@@ -100,76 +77,13 @@ free_strv_n (char    **v,
   g_free (v);
 }
 
-/* Decodes the XML character references Cell Ranger and loom 2 use for
- * non-ASCII text (&#233; &#xE9;) and the five predefined entities, in place
- * (a decoded form is never longer than its reference).  Anything else,
- * including malformed references, is kept verbatim. */
-static void
-xml_unescape_inplace (char *s)
-{
-  static const struct { const char *name; char c; } named[] = {
-    { "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' },
-  };
-  char *r, *w;
-
-  if (s == NULL || strchr (s, '&') == NULL)
-    return;
-
-  for (r = w = s; *r != '\0';)
-    {
-      gboolean done = FALSE;
-
-      if (*r == '&')
-        {
-          if (r[1] == '#')
-            {
-              const char *p = r + 2;
-              gboolean hex = (*p == 'x' || *p == 'X');
-              guint64 cp = 0;
-              int digits = 0;
-
-              if (hex)
-                p++;
-              for (; digits < 8; p++, digits++)
-                {
-                  int v = hex ? g_ascii_xdigit_value (*p) : g_ascii_digit_value (*p);
-                  if (v < 0)
-                    break;
-                  cp = cp * (hex ? 16 : 10) + (guint64) v;
-                }
-              /* a reference is at least 4 bytes and its UTF-8 at most as long */
-              if (digits > 0 && *p == ';' && cp > 0 && cp <= 0x10FFFF &&
-                  !(cp >= 0xD800 && cp <= 0xDFFF))
-                {
-                  w += g_unichar_to_utf8 ((gunichar) cp, w);
-                  r = (char *) p + 1;
-                  done = TRUE;
-                }
-            }
-          else
-            {
-              for (guint i = 0; i < G_N_ELEMENTS (named); i++)
-                if (strncmp (r + 1, named[i].name, strlen (named[i].name)) == 0)
-                  {
-                    *w++ = named[i].c;
-                    r += 1 + strlen (named[i].name);
-                    done = TRUE;
-                    break;
-                  }
-            }
-        }
-      if (!done)
-        *w++ = *r++;
-    }
-  *w = '\0';
-}
 
 static void
 xml_unescape_all (char    **v,
                   int64_t   n)
 {
   for (int64_t i = 0; v != NULL && i < n; i++)
-    xml_unescape_inplace (v[i]);
+    gm_xml_unescape_inplace (v[i]);
 }
 
 /* Approximate heap bytes for holding the strings of a 1-D dataset as char*. */
@@ -308,7 +222,7 @@ read_counts (const Tenx  *t,
   /* float + int32 per stored entry, the row pointers, and the names. */
   needed = (guint64) data_len * (sizeof (float) + sizeof (int32_t)) +
            (guint64) (n + 1) * sizeof (int64_t) + names_bytes;
-  if (!check_memory (t->opts, t->path, needed, "the count matrix", error))
+  if (!gm_memory_check_limit (t->opts->memory_limit, t->path, needed, "the count matrix", error))
     return FALSE;
 
   X->n_rows = n;

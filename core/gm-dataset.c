@@ -493,7 +493,17 @@ gm_memory_check (const char  *path,
                  const char  *what,
                  GError     **error)
 {
-  guint64 budget = gm_memory_budget ();
+  return gm_memory_check_limit (0, path, needed, what, error);
+}
+
+gboolean
+gm_memory_check_limit (guint64      limit,
+                       const char  *path,
+                       guint64      needed,
+                       const char  *what,
+                       GError     **error)
+{
+  guint64 budget = limit > 0 ? limit : gm_memory_budget ();
 
   if (needed > budget)
     {
@@ -506,4 +516,68 @@ gm_memory_check (const char  *path,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Decodes the XML character references Cell Ranger and loom 2 use for
+ * non-ASCII text (&#233; &#xE9;) and the five predefined entities, in place
+ * (a decoded form is never longer than its reference).  Anything else,
+ * including malformed references, is kept verbatim. */
+void
+gm_xml_unescape_inplace (char *s)
+{
+  static const struct { const char *name; char c; } named[] = {
+    { "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' },
+  };
+  char *r, *w;
+
+  if (s == NULL || strchr (s, '&') == NULL)
+    return;
+
+  for (r = w = s; *r != '\0';)
+    {
+      gboolean done = FALSE;
+
+      if (*r == '&')
+        {
+          if (r[1] == '#')
+            {
+              const char *p = r + 2;
+              gboolean hex = (*p == 'x' || *p == 'X');
+              guint64 cp = 0;
+              int digits = 0;
+
+              if (hex)
+                p++;
+              for (; digits < 8; p++, digits++)
+                {
+                  int v = hex ? g_ascii_xdigit_value (*p) : g_ascii_digit_value (*p);
+                  if (v < 0)
+                    break;
+                  cp = cp * (hex ? 16 : 10) + (guint64) v;
+                }
+              /* a reference is at least 4 bytes and its UTF-8 at most as long */
+              if (digits > 0 && *p == ';' && cp > 0 && cp <= 0x10FFFF &&
+                  !(cp >= 0xD800 && cp <= 0xDFFF))
+                {
+                  w += g_unichar_to_utf8 ((gunichar) cp, w);
+                  r = (char *) p + 1;
+                  done = TRUE;
+                }
+            }
+          else
+            {
+              for (guint i = 0; i < G_N_ELEMENTS (named); i++)
+                if (strncmp (r + 1, named[i].name, strlen (named[i].name)) == 0)
+                  {
+                    *w++ = named[i].c;
+                    r += 1 + strlen (named[i].name);
+                    done = TRUE;
+                    break;
+                  }
+            }
+        }
+      if (!done)
+        *w++ = *r++;
+    }
+  *w = '\0';
 }

@@ -128,6 +128,12 @@ void       gm_column_select          (GmColumn *col, const gboolean *keep);
  * $GENOMAP_MEMORY_LIMIT, which takes a number with an optional K/M/G suffix). */
 guint64    gm_memory_budget          (void);
 gboolean   gm_memory_check           (const char *path, guint64 needed, const char *what, GError **error);
+/* The same with an explicit limit in bytes (0 = gm_memory_budget ()), e.g. GmReadOptions.memory_limit. */
+gboolean   gm_memory_check_limit     (guint64 limit, const char *path, guint64 needed, const char *what,
+                                      GError **error);
+/* Decodes XML character references (&#233; &#xE9;) and the five predefined entities in place,
+ * as Cell Ranger and loom 2 store non-ASCII text; anything malformed is kept verbatim. */
+void       gm_xml_unescape_inplace   (char *s);
 char      *gm_format_bytes           (guint64 bytes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmDataset, gm_dataset_free)

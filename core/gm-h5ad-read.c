@@ -745,7 +745,7 @@ read_compressed (const Reader  *r,
       g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE, "%s: more than 2³¹ columns", what);
       return FALSE;
     }
-  if (!gm_memory_check (r->path, (guint64) ((nnz * 8.0 + (n_major + 1) * 8.0) * budget_factor),
+  if (!gm_memory_check_limit (r->opts->memory_limit, r->path, (guint64) ((nnz * 8.0 + (n_major + 1) * 8.0) * budget_factor),
                         "the matrix", error))
     return FALSE;
 
@@ -869,7 +869,7 @@ read_dense (const Reader  *r,
                   int64_t seen = (r0 + i + 1) * n_cols;
                   double est = (double) (nnz + 1) / seen * n_rows * n_cols;
                   int64_t want = MAX (cap * 3 / 2, MAX ((int64_t) (est * 1.1), 1024));
-                  if (!gm_memory_check (r->path, (guint64) want * 8 + (guint64) n_rows * 8,
+                  if (!gm_memory_check_limit (r->opts->memory_limit, r->path, (guint64) want * 8 + (guint64) n_rows * 8,
                                         "the matrix", error))
                     goto out;
                   out->indices = g_renew (int32_t, out->indices, want);

@@ -52,28 +52,6 @@ cancel_requested (const gint *cancel)
   return cancel != NULL && g_atomic_int_get (cancel) != 0;
 }
 
-static gboolean
-check_memory (const GmReadOptions  *opts,
-              const char           *path,
-              guint64               needed,
-              const char           *what,
-              GError              **error)
-{
-  if (opts->memory_limit > 0)
-    {
-      if (needed > opts->memory_limit)
-        {
-          g_autofree char *n = gm_format_bytes (needed);
-          g_autofree char *b = gm_format_bytes (opts->memory_limit);
-          g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
-                       "%s: %s needs about %s of memory, but the limit is %s",
-                       path, what, n, b);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  return gm_memory_check (path, needed, what, error);
-}
 
 static void
 free_strv_n (char    **v,
@@ -86,68 +64,6 @@ free_strv_n (char    **v,
   g_free (v);
 }
 
-/* Decodes XML character references (&#233; &#xE9;) and the five predefined
- * entities in place, as loompy does (html.unescape) for every string it
- * reads.  Malformed references are kept verbatim. */
-static void
-xml_unescape_inplace (char *s)
-{
-  static const struct { const char *name; char c; } named[] = {
-    { "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' },
-  };
-  char *r, *w;
-
-  if (s == NULL || strchr (s, '&') == NULL)
-    return;
-
-  for (r = w = s; *r != '\0';)
-    {
-      gboolean done = FALSE;
-
-      if (*r == '&')
-        {
-          if (r[1] == '#')
-            {
-              const char *p = r + 2;
-              gboolean hex = (*p == 'x' || *p == 'X');
-              guint64 cp = 0;
-              int digits = 0;
-
-              if (hex)
-                p++;
-              for (; digits < 8; p++, digits++)
-                {
-                  int v = hex ? g_ascii_xdigit_value (*p) : g_ascii_digit_value (*p);
-                  if (v < 0)
-                    break;
-                  cp = cp * (hex ? 16 : 10) + (guint64) v;
-                }
-              /* a reference is at least 4 bytes and its UTF-8 at most as long */
-              if (digits > 0 && *p == ';' && cp > 0 && cp <= 0x10FFFF &&
-                  !(cp >= 0xD800 && cp <= 0xDFFF))
-                {
-                  w += g_unichar_to_utf8 ((gunichar) cp, w);
-                  r = (char *) p + 1;
-                  done = TRUE;
-                }
-            }
-          else
-            {
-              for (guint i = 0; i < G_N_ELEMENTS (named); i++)
-                if (strncmp (r + 1, named[i].name, strlen (named[i].name)) == 0)
-                  {
-                    *w++ = named[i].c;
-                    r += 1 + strlen (named[i].name);
-                    done = TRUE;
-                    break;
-                  }
-            }
-        }
-      if (!done)
-        *w++ = *r++;
-    }
-  *w = '\0';
-}
 
 static herr_t
 collect_link_cb (hid_t             group,
@@ -217,7 +133,7 @@ read_name_attr (LoomReader *lr,
       return NULL;
     }
   for (int64_t i = 0; i < got; i++)
-    xml_unescape_inplace (v[i]);
+    gm_xml_unescape_inplace (v[i]);
   return v;
 }
 
@@ -281,7 +197,7 @@ categorical_from_attribute (LoomReader  *lr,
     return NULL;
   for (int64_t k = 0; k < n_cats; k++)
     {
-      xml_unescape_inplace (cats[k]);
+      gm_xml_unescape_inplace (cats[k]);
       if (*cats[k] == '\0' || g_hash_table_contains (index, cats[k]) || k >= INT32_MAX)
         {
           free_strv_n (cats, n_cats);
@@ -526,7 +442,7 @@ read_columns (LoomReader   *lr,
           if (v == NULL)
             return FALSE;
           for (int64_t i = 0; i < got; i++)
-            xml_unescape_inplace (v[i]);
+            gm_xml_unescape_inplace (v[i]);
           gboolean order = FALSE;
           GmColumn *col = strings_column (lr, full, name, v, got, &order);
 
@@ -593,7 +509,7 @@ read_globals (LoomReader *lr,
           v = gm_h5_read_strings (lr->file, full, lr->path, &n, NULL);
           if (v != NULL && n == 1)
             {
-              xml_unescape_inplace (v[0]);
+              gm_xml_unescape_inplace (v[0]);
               g_hash_table_replace (lr->ds->uns, g_strdup (name), g_strdup (v[0]));
             }
           free_strv_n (v, n);
@@ -616,7 +532,7 @@ read_globals (LoomReader *lr,
           v = gm_h5_attr_string (lr->file, ".", name);
           if (v != NULL)
             {
-              xml_unescape_inplace (v);
+              gm_xml_unescape_inplace (v);
               g_hash_table_replace (lr->ds->uns, g_strdup (name), v);
             }
         }
@@ -641,14 +557,14 @@ ensure_capacity (LoomReader  *lr,
   if (need <= *cap)
     return TRUE;
   new_cap = MAX (need, *cap + *cap / 2);
-  if (!check_memory (lr->opts, lr->path,
+  if (!gm_memory_check_limit (lr->opts->memory_limit, lr->path,
                      fixed_bytes + (guint64) new_cap * (sizeof (float) + sizeof (int32_t)),
                      "the count matrix", error))
     {
       /* the exact need may still fit */
       g_clear_error (error);
       new_cap = need;
-      if (!check_memory (lr->opts, lr->path,
+      if (!gm_memory_check_limit (lr->opts->memory_limit, lr->path,
                          fixed_bytes + (guint64) new_cap * (sizeof (float) + sizeof (int32_t)),
                          "the count matrix", error))
         return FALSE;
@@ -709,7 +625,7 @@ read_matrix (LoomReader  *lr,
 
   fixed = (guint64) (n_cells + 1) * sizeof (int64_t) + names_bytes +
           (guint64) n_genes * (guint64) block_w * sizeof (float) + (guint64) block_w * sizeof (int64_t);
-  if (!check_memory (lr->opts, lr->path, fixed, "reading the loom matrix", error))
+  if (!gm_memory_check_limit (lr->opts->memory_limit, lr->path, fixed, "reading the loom matrix", error))
     return FALSE;
 
   memset (X, 0, sizeof *X);
@@ -770,14 +686,14 @@ read_matrix (LoomReader  *lr,
           double density = (double) block_nnz / (double) nc;
           int64_t estimate = (int64_t) (density * (double) n_cells * 1.05) + 1;
 
-          if (!check_memory (lr->opts, lr->path, fixed + (guint64) estimate / 2 * per_entry, "", NULL))
+          if (!gm_memory_check_limit (lr->opts->memory_limit, lr->path, fixed + (guint64) estimate / 2 * per_entry, "", NULL))
             {
               /* the message gives the whole estimate */
-              check_memory (lr->opts, lr->path, fixed + (guint64) estimate * per_entry,
+              gm_memory_check_limit (lr->opts->memory_limit, lr->path, fixed + (guint64) estimate * per_entry,
                             "the count matrix (estimated from the first cells)", error);
               goto fail;
             }
-          if (check_memory (lr->opts, lr->path, fixed + (guint64) estimate * per_entry, "", NULL) &&
+          if (gm_memory_check_limit (lr->opts->memory_limit, lr->path, fixed + (guint64) estimate * per_entry, "", NULL) &&
               !ensure_capacity (lr, X, &cap, estimate, fixed, error))
             goto fail;
         }
