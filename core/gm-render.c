@@ -159,12 +159,13 @@ colorize_index (float v,
   const guint32 top = 0x437f0000u;                          /* 255.0f */
   guint32 x = float_bits ((v - lo) * scale);
   guint32 is_nan = (0x7f800000u - (float_bits (v) & 0x7fffffffu)) >> 31;
+  guint32 x_nan = (0x7f800000u - (x & 0x7fffffffu)) >> 31; /* ±inf · 0 on a degenerate scale */
   gint32 d;
   guint32 k;
 
-  x &= ~(guint32) ((gint32) x >> 31);                       /* negative, −NaN → +0 */
-  d = (gint32) (x - top);                                   /* x ≤ 0x7fffffff: no overflow */
-  x = top + ((guint32) d & (guint32) (d >> 31));            /* min (x, 255.0f), +NaN → 255 */
+  x &= ~(guint32) ((gint32) x >> 31) & (x_nan - 1);         /* negative or NaN → +0 */
+  d = (gint32) (x - top);                                   /* x ≤ 0x7f800000: no overflow */
+  x = top + ((guint32) d & (guint32) (d >> 31));            /* min (x, 255.0f) */
   k = (guint32) (gint32) bits_float (x);                    /* in [0, 255]: defined */
   return (k & (is_nan - 1)) | (GM_COLORMAP_N & -is_nan);
 }
@@ -257,7 +258,7 @@ static gboolean
 figure_shape_ok (const GmFigure *fig)
 {
   return fig != NULL && fig->n_rows > 0 && fig->n_cols > 0 && fig->n_rows <= 10000
-         && fig->n_cols <= 10000 && fig->panels != NULL;
+         && fig->n_cols <= 10000 && fig->n_rows * fig->n_cols <= 100000 && fig->panels != NULL;
 }
 
 static void
@@ -267,22 +268,17 @@ compute_scale (const GmFigure *fig,
   double q_lo = fig->clip_low, q_hi = fig->clip_high;
   gboolean fixed = isfinite (fig->vmin) && isfinite (fig->vmax) && fig->vmin < fig->vmax;
   gboolean clipping;
+  double fmin = INFINITY, fmax = -INFINITY;   /* over finite values */
   size_t n_finite = 0;
-  g_autofree float *all = NULL;
-  int n_panels;
+  int n_panels = figure_shape_ok (fig) ? fig->n_rows * fig->n_cols : 0;
 
   memset (sc, 0, sizeof *sc);
   sc->dmin = INFINITY;
   sc->dmax = -INFINITY;
 
-  if (!(q_lo > 0.0))
-    q_lo = 0.0;
-  if (!(q_hi < 1.0))
-    q_hi = 1.0;
-  if (q_lo > 1.0)
-    q_lo = 1.0;
-  if (q_hi < 0.0)
-    q_hi = 0.0;
+  /* quantiles: NaN or out of [0, 1] fall back to the full range */
+  q_lo = q_lo > 0.0 ? MIN (q_lo, 1.0) : 0.0;
+  q_hi = q_hi < 1.0 ? MAX (q_hi, 0.0) : 1.0;
   if (q_lo >= q_hi)
     {
       q_lo = 0.0;
@@ -290,45 +286,32 @@ compute_scale (const GmFigure *fig,
     }
   clipping = !fixed && (q_lo > 0.0 || q_hi < 1.0);
 
-  n_panels = figure_shape_ok (fig) ? fig->n_rows * fig->n_cols : 0;
-  for (int pass = 0; pass < (clipping ? 2 : 1); pass++)
+  for (int p = 0; p < n_panels; p++)
     {
-      size_t k = 0;
+      const GmPanel *panel = &fig->panels[p];
+      size_t n;
 
-      for (int p = 0; p < n_panels; p++)
+      if (!panel_has_image (panel))
+        continue;
+      n = (size_t) panel->rows * (size_t) panel->cols;
+      for (size_t i = 0; i < n; i++)
         {
-          const GmPanel *panel = &fig->panels[p];
-          size_t n;
+          float v = panel->values[i];
 
-          if (!panel_has_image (panel))
-            continue;
-          n = (size_t) panel->rows * (size_t) panel->cols;
-          for (size_t i = 0; i < n; i++)
+          if (isnan (v))
             {
-              float v = panel->values[i];
-
-              if (isnan (v))
-                {
-                  sc->has_nan = TRUE;
-                  continue;
-                }
-              if (pass == 0)
-                {
-                  sc->dmin = MIN (sc->dmin, v);
-                  sc->dmax = MAX (sc->dmax, v);
-                }
-              if (!isfinite (v))
-                continue;
-              if (pass == 0)
-                n_finite++;
-              else
-                all[k++] = v;
+              sc->has_nan = TRUE;
+              continue;
+            }
+          sc->dmin = MIN (sc->dmin, v);
+          sc->dmax = MAX (sc->dmax, v);
+          if (isfinite (v))
+            {
+              fmin = MIN (fmin, v);
+              fmax = MAX (fmax, v);
+              n_finite++;
             }
         }
-      if (pass == 0 && clipping && n_finite > 0)
-        all = g_new (float, n_finite);
-      if (pass == 0 && n_finite == 0)
-        break;
     }
   sc->has_data = n_finite > 0;
 
@@ -344,14 +327,8 @@ compute_scale (const GmFigure *fig,
     }
   else if (clipping)
     {
-      qsort (all, n_finite, sizeof (float), cmp_float);
-      sc->lo = quantile_sorted (all, n_finite, q_lo);
-      sc->hi = quantile_sorted (all, n_finite, q_hi);
-    }
-  else
-    {
-      /* min and max over finite values only */
-      double lo = INFINITY, hi = -INFINITY;
+      g_autofree float *all = g_new (float, n_finite);
+      size_t k = 0;
 
       for (int p = 0; p < n_panels; p++)
         {
@@ -363,13 +340,16 @@ compute_scale (const GmFigure *fig,
           n = (size_t) panel->rows * (size_t) panel->cols;
           for (size_t i = 0; i < n; i++)
             if (isfinite (panel->values[i]))
-              {
-                lo = MIN (lo, panel->values[i]);
-                hi = MAX (hi, panel->values[i]);
-              }
+              all[k++] = panel->values[i];
         }
-      sc->lo = lo;
-      sc->hi = hi;
+      qsort (all, n_finite, sizeof (float), cmp_float);
+      sc->lo = quantile_sorted (all, n_finite, q_lo);
+      sc->hi = quantile_sorted (all, n_finite, q_hi);
+    }
+  else
+    {
+      sc->lo = fmin;
+      sc->hi = fmax;
     }
 
   if (fig->diverging)
@@ -383,12 +363,13 @@ compute_scale (const GmFigure *fig,
     }
   else if (!(sc->hi > sc->lo))
     {
-      /* constant data */
+      /* constant data: all zero gives 0 – 1, anything else ±10 % around it */
       if (sc->lo == 0.0)
         sc->hi = 1.0;
       else
         {
           double d = fabs (sc->lo) * 0.1;
+
           sc->lo -= d;
           sc->hi += d;
         }
@@ -521,9 +502,9 @@ fit_text (cairo_t    *cr,
   for (glong k = n - 1; k > 0; k--)
     {
       const char *end = g_utf8_offset_to_pointer (valid, k);
-      g_autofree char *t = g_strdup_printf ("%.*s…", (int) (end - valid), valid);
+      g_autofree char *head = g_strndup (valid, end - valid);
+      g_autofree char *t = g_strconcat (g_strchomp (head), "…", NULL);
 
-      g_strchomp (t);
       if (text_width (cr, t) <= max_w)
         return g_steal_pointer (&t);
     }
@@ -535,55 +516,79 @@ fit_text (cairo_t    *cr,
 /* A step of 1, 2, 2.5 or 5 × 10^k giving at most @max_ticks ticks over @range. */
 static double
 nice_step (double range,
-           int    max_ticks,
-           int   *decimals)
+           int    max_ticks)
 {
   static const double mult[] = { 1.0, 2.0, 2.5, 5.0, 10.0 };
   double raw = range / MAX (1, max_ticks - 1);
   double mag = pow (10.0, floor (log10 (raw)));
-  double step = 10.0 * mag;
 
   for (guint i = 0; i < G_N_ELEMENTS (mult); i++)
     if (mult[i] * mag >= raw * (1.0 - 1e-9))
-      {
-        step = mult[i] * mag;
-        break;
-      }
-  *decimals = 0;
-  for (int d = 0; d <= 12; d++)
-    {
-      double s = step * pow (10.0, d);
-      if (fabs (s - round (s)) < 1e-6 * s)
-        {
-          *decimals = d;
-          break;
-        }
-    }
-  return step;
+      return mult[i] * mag;
+  return 10.0 * mag;
 }
 
-/* "%.*f" (or "%.3g") in the C locale, with a typographic minus sign, never "-0". */
-static char *
-format_tick (double   v,
-             int      decimals,
-             gboolean general)
+/* How many decimals show multiples of @step exactly (0.25 → 2, 5 → 0). */
+static int
+decimals_for (double step)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autofree char *fmt = general ? g_strdup ("%.3g") : g_strdup_printf ("%%.%df", decimals);
-  const char *s = g_ascii_formatd (buf, sizeof buf, fmt, v);
-
-  if (s[0] == '-')
+  for (int d = 0; d <= 12; d++)
     {
-      gboolean zero = TRUE;
+      double x = step * pow (10.0, d);
 
-      for (const char *c = s + 1; *c != '\0' && *c != 'e'; c++)
-        if (*c >= '1' && *c <= '9')
-          zero = FALSE;
-      if (zero)
-        return g_strdup (s + 1);
-      return g_strconcat ("\xe2\x88\x92", s + 1, NULL);   /* U+2212 MINUS SIGN */
+      if (fabs (x - round (x)) < 1e-6 * x)
+        return d;
     }
-  return g_strdup (s);
+  return 12;
+}
+
+/* Tick labels: fixed-point in the C locale ("0.25"), or m×10ⁿ with a shared
+ * exponent when @exponent is not 0 ("2.5×10⁶"); a typographic minus sign; no "-0". */
+static char *
+format_tick (double v,
+             int    decimals,
+             int    exponent)
+{
+  static const char *const sup[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *fmt = g_strdup_printf ("%%.%df", decimals);
+  const char *num;
+  gboolean zero = TRUE;
+  GString *out = g_string_new (NULL);
+
+  num = g_ascii_formatd (buf, sizeof buf, fmt, exponent != 0 ? v / pow (10.0, exponent) : v);
+  for (const char *c = num; *c != '\0'; c++)
+    if (*c >= '1' && *c <= '9')
+      zero = FALSE;
+  if (zero)
+    {
+      g_string_append (out, "0");
+      if (decimals > 0 && exponent == 0)
+        {
+          g_string_append_c (out, '.');
+          for (int d = 0; d < decimals; d++)
+            g_string_append_c (out, '0');
+        }
+      return g_string_free (out, FALSE);
+    }
+  if (num[0] == '-')
+    {
+      g_string_append (out, "−");   /* U+2212 MINUS SIGN */
+      num++;
+    }
+  g_string_append (out, num);
+  if (exponent != 0)
+    {
+      char digits[16];
+
+      g_string_append (out, "×10");
+      if (exponent < 0)
+        g_string_append (out, "⁻");
+      g_snprintf (digits, sizeof digits, "%d", ABS (exponent));
+      for (const char *c = digits; *c != '\0'; c++)
+        g_string_append (out, sup[*c - '0']);
+    }
+  return g_string_free (out, FALSE);
 }
 
 typedef struct
@@ -598,6 +603,16 @@ tick_clear (Tick *t)
   g_free (t->label);
 }
 
+/* Exponent of the shared ×10ⁿ for labels of magnitude up to @amax, or 0 for
+ * plain numbers (from 0.001 to 99999). */
+static int
+tick_exponent (double amax)
+{
+  if (amax >= 1e5 || (amax > 0.0 && amax < 1e-3))
+    return (int) floor (log10 (amax));
+  return 0;
+}
+
 static GArray *
 make_ticks (double lo,
             double hi,
@@ -605,10 +620,8 @@ make_ticks (double lo,
 {
   GArray *ticks = g_array_new (FALSE, FALSE, sizeof (Tick));
   int max_ticks = CLAMP ((int) floor (length_pt / 22.0) + 1, 2, 8);
-  int decimals;
   double range = hi - lo;
-  double step, first;
-  gboolean general;
+  guint want = (lo < 0.0 && hi > 0.0 && fabs (lo + hi) < 1e-9 * range) ? 3 : 2;
 
   g_array_set_clear_func (ticks, (GDestroyNotify) tick_clear);
   if (!(range > 0.0) || !isfinite (range))
@@ -616,34 +629,35 @@ make_ticks (double lo,
 
   /* Fewer ticks than asked may fall inside the range: allow more until there are
    * at least two (three, zero included, on a symmetric scale). */
-  for (int mt = max_ticks; mt <= max_ticks + 6; mt++)
+  for (int mt = max_ticks; mt <= max_ticks + 6 && ticks->len < want; mt++)
     {
-      guint want = (lo < 0.0 && hi > 0.0 && fabs (lo + hi) < 1e-9 * range) ? 3 : 2;
+      double step = nice_step (range, mt);
+      double first = ceil (lo / step - 1e-9), last = floor (hi / step + 1e-9);
+      int exponent, decimals;
 
       g_array_set_size (ticks, 0);
-      step = nice_step (range, mt, &decimals);
-      general = decimals > 6 || MAX (fabs (lo), fabs (hi)) >= 1e6;
-      first = ceil (lo / step - 1e-9);
-      for (double k = first;; k += 1.0)
+      if (last - first > 64)
+        continue;
+      exponent = tick_exponent (MAX (fabs (first * step), fabs (last * step)));
+      decimals = decimals_for (step / pow (10.0, exponent));
+      for (double k = first; k <= last; k += 1.0)
         {
-          double v = k * step;
-          Tick t;
+          Tick t = { k * step, NULL };
 
-          if (v > hi + 1e-9 * step || ticks->len > 64)
-            break;
-          if (fabs (v) < 1e-9 * step)
-            v = 0.0;
-          t.value = v;
-          t.label = format_tick (v, decimals, general);
+          if (fabs (t.value) < 1e-9 * step)
+            t.value = 0.0;
+          t.label = format_tick (t.value, decimals, exponent);
           g_array_append_val (ticks, t);
         }
-      if (ticks->len >= want)
-        break;
     }
   if (ticks->len < 2)
     {
-      Tick a = { lo, format_tick (lo, 0, TRUE) };
-      Tick b = { hi, format_tick (hi, 0, TRUE) };
+      /* the ends, to three significant digits */
+      int exponent = tick_exponent (MAX (fabs (lo), fabs (hi)));
+      double amax = MAX (fabs (lo), fabs (hi)) / pow (10.0, exponent);
+      int decimals = CLAMP (2 - (int) floor (log10 (amax)), 0, 6);
+      Tick a = { lo, format_tick (lo, decimals, exponent) };
+      Tick b = { hi, format_tick (hi, decimals, exponent) };
 
       g_array_set_size (ticks, 0);
       g_array_append_val (ticks, a);
@@ -760,7 +774,7 @@ compute_layout (const GmFigure *fig,
   FontMetrics fm_title, fm_ptitle, fm_label, fm_tick, fm_blabel, fm_legend;
   double y, x, grid_left, grid_right, panels_top, panels_bottom, avail;
   double bar_len, block, legend_h, bar_top, side_right, side_bottom;
-  double max_tick_w = 0.0;
+  double max_tick_w = 0.0, label_w = 0.0;
 
   memset (L, 0, sizeof *L);
   if (!figure_shape_ok (fig))
@@ -825,7 +839,6 @@ compute_layout (const GmFigure *fig,
     }
 
   /* Row labels */
-  double label_w = 0.0;
   if (fig->row_labels != NULL)
     {
       use_font (cr, FONT_ROW_LABEL);
@@ -921,10 +934,12 @@ compute_layout (const GmFigure *fig,
 
   if (fig->colorbar_label != NULL && *fig->colorbar_label != '\0')
     {
-      use_font (cr, FONT_CBAR_LABEL);
-      L->bar_label = fit_text (cr, fig->colorbar_label, MAX (bar_len, 2.0 * psize));
-      L->bar_label_x = side_right + CBAR_LABEL_GAP + fm_blabel.ascent;
+      /* centred on the bar; it may be longer, but not reach above the top margin */
       L->bar_label_y = bar_top + bar_len / 2.0;
+      use_font (cr, FONT_CBAR_LABEL);
+      L->bar_label = fit_text (cr, fig->colorbar_label,
+                               MIN (MAX (bar_len, avail), 2.0 * (L->bar_label_y - MARGIN)));
+      L->bar_label_x = side_right + CBAR_LABEL_GAP + fm_blabel.ascent;
       side_right = L->bar_label_x + fm_blabel.descent;
       side_bottom = MAX (side_bottom, L->bar_label_y + text_width (cr, L->bar_label) / 2.0);
     }
@@ -1356,7 +1371,7 @@ validate_figure (const GmFigure *fig,
   if (!figure_shape_ok (fig))
     {
       g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
-                   "%s: the figure needs 1 to 10000 rows and columns of panels", path);
+                   "%s: the figure needs 1 to 10000 rows and columns of panels (100000 in all)", path);
       return FALSE;
     }
   for (int p = 0; p < fig->n_rows * fig->n_cols; p++)
@@ -1365,10 +1380,10 @@ validate_figure (const GmFigure *fig,
 
       if (panel->values == NULL)
         continue;
-      if (panel->rows <= 0 || panel->cols <= 0 || panel->rows > 65536 || panel->cols > 65536)
+      if (panel->rows <= 0 || panel->cols <= 0 || panel->rows > 4096 || panel->cols > 4096)
         {
           g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
-                       "%s: panel %d (row %d, column %d) is %d × %d pixels", path, p + 1,
+                       "%s: panel %d (row %d, column %d) is %d × %d pixels (1 to 4096 each way)", path, p + 1,
                        p / fig->n_cols + 1, p % fig->n_cols + 1, panel->rows, panel->cols);
           return FALSE;
         }

@@ -47,6 +47,15 @@ synthetic_map (int      side,
   return v;
 }
 
+/* as in test-render.c: fontconfig's and cairo's font caches live until exit */
+const char *__lsan_default_suppressions (void);
+
+const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:libfontconfig.so\n";
+}
+
 static double
 time_save (const GmFigure *fig,
            const char     *path,
