@@ -299,9 +299,11 @@ gm_csr_select_columns (GmCsr          *m,
   for (int64_t j = 0; j < m->n_cols; j++)
     map[j] = keep[j] ? n_kept++ : -1;
 
+  int64_t start = 0;
+
   for (int64_t r = 0; r < m->n_rows; r++)
     {
-      int64_t start = m->indptr[r], end = m->indptr[r + 1];
+      int64_t end = m->indptr[r + 1];
       for (int64_t k = start; k < end; k++)
         {
           int32_t j = map[m->indices[k]];
@@ -312,6 +314,7 @@ gm_csr_select_columns (GmCsr          *m,
           out++;
         }
       m->indptr[r + 1] = out;
+      start = end;
     }
   m->n_cols = n_kept;
 }

@@ -75,23 +75,11 @@ check_memory (const GmReadOptions  *opts,
               const char           *what,
               GError              **error)
 {
-  if (opts != NULL && opts->memory_limit > 0)
-    {
-      g_autofree char *n = NULL;
-      g_autofree char *b = NULL;
+  guint64 limit = opts != NULL ? opts->memory_limit : 0;
 
-      if (needed <= opts->memory_limit)
-        return TRUE;
-      n = gm_format_bytes (needed);
-      b = gm_format_bytes (opts->memory_limit);
-      g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
-                   "%s: %s needs about %s of memory, but the limit is %s",
-                   name, what, n, b);
-      return FALSE;
-    }
-  if (needed < UNCHECKED_BYTES)
+  if (limit == 0 && needed < UNCHECKED_BYTES)
     return TRUE;
-  return gm_memory_check (name, needed, what, error);
+  return gm_memory_check_limit (limit, name, needed, what, error);
 }
 
 static gboolean

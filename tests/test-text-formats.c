@@ -456,6 +456,88 @@ test_read_limits (void)
   g_assert_true (g_str_has_prefix (error->message, "/nonexistent/file.csv: "));
 }
 
+static void
+count_progress (double      fraction,
+                const char *stage,
+                gpointer    user_data)
+{
+  g_assert_cmpfloat (fraction, >=, 0.0);
+  g_assert_cmpfloat (fraction, <=, 1.0);
+  (*(int *) user_data)++;
+}
+
+static void
+cancel_on_progress (double      fraction,
+                    const char *stage,
+                    gpointer    user_data)
+{
+  g_atomic_int_set ((gint *) user_data, 1);
+}
+
+static void
+test_large_inputs (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *wide = g_build_filename (dir, "wide.csv.gz", NULL);
+  g_autofree char *tall = g_build_filename (dir, "tall.tsv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmDataset) ds = NULL;
+  GmReadOptions opts;
+  const int n_wide = 700000, n_tall = 10000;
+  int calls = 0;
+  gint cancel = 0;
+
+  /* Lines longer than the 4 MiB read buffer, and a quoted label spanning
+   * lines, in a gzip file. */
+  {
+    gzFile gz = gzopen (wide, "wb1");
+    g_assert_nonnull (gz);
+    for (int j = 0; j < n_wide; j++)
+      gzprintf (gz, ",g%06d", j);
+    gzputs (gz, "\n\"two\nlines\"");
+    for (int j = 0; j < n_wide; j++)
+      gzputs (gz, j % 100000 == 7 ? ",5" : ",0");
+    gzputs (gz, "\n");
+    g_assert_cmpint (gzclose (gz), ==, Z_OK);
+  }
+  ds = gm_read_text (wide, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->X.n_rows, ==, 1);
+  g_assert_cmpint (ds->X.n_cols, ==, n_wide);
+  g_assert_cmpint (gm_dataset_nnz (ds), ==, 7);
+  g_assert_cmpstr (ds->cell_names[0], ==, "two\nlines");
+  g_assert_cmpstr (ds->gene_names[n_wide - 1], ==, "g699999");
+  g_assert_cmpfloat (value_at (ds, 0, 600007), ==, 5.0f);
+  g_clear_pointer (&ds, gm_dataset_free);
+
+  /* Many rows: progress is reported, and a cancel during the read stops it. */
+  {
+    GString *s = g_string_new ("\tA\tB\n");
+    for (int i = 0; i < n_tall; i++)
+      g_string_append_printf (s, "c%d\t%d\t0.5\n", i, i);
+    g_assert_true (g_file_set_contents (tall, s->str, (gssize) s->len, NULL));
+    g_string_free (s, TRUE);
+  }
+  gm_read_options_init (&opts);
+  opts.progress = count_progress;
+  opts.progress_data = &calls;
+  ds = gm_read_text (tall, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->X.n_rows, ==, n_tall);
+  g_assert_cmpint (gm_dataset_nnz (ds), ==, 2 * n_tall - 1);
+  g_assert_cmpint (calls, >=, 3);
+  g_clear_pointer (&ds, gm_dataset_free);
+
+  gm_read_options_init (&opts);
+  opts.progress = cancel_on_progress;
+  opts.progress_data = &cancel;
+  opts.cancel = &cancel;
+  ds = gm_read_text (tall, &opts, &error);
+  g_assert_null (ds);
+  g_assert_error (error, GM_ERROR, GM_ERROR_CANCELLED);
+  remove_tree (dir);
+}
+
 /* ---------------------------------------------------------- text writer */
 
 static char *
@@ -601,14 +683,6 @@ test_text_float_roundtrip (void)
 }
 
 static void
-on_progress_cancel (double      fraction,
-                    const char *stage,
-                    gpointer    user_data)
-{
-  g_atomic_int_set ((gint *) user_data, 1);
-}
-
-static void
 test_write_failures (void)
 {
   g_autofree char *src = gm_test_data_path ("counts_cells_x_genes.csv");
@@ -629,7 +703,7 @@ test_write_failures (void)
       cancel = 0;
       gm_write_options_init (&opts);
       opts.cancel = &cancel;
-      opts.progress = on_progress_cancel;
+      opts.progress = cancel_on_progress;
       opts.progress_data = &cancel;
       g_assert_false (gm_write (ds, path, &opts, &error));
       g_assert_error (error, GM_ERROR, GM_ERROR_CANCELLED);
@@ -807,6 +881,8 @@ test_mtx_folders (void)
   g_autoptr(GmDataset) ds = NULL;
   g_autofree char *expected = NULL;
   g_autofree char *matrix = g_build_filename (dir, "matrix.mtx", NULL);
+  GmReadOptions opts;
+  int calls = 0;
 
   /* STARsolo-style plain v3 names, unsorted entries, duplicates, an explicit
    * zero, CRLF, a real field and extra feature columns. */
@@ -875,8 +951,12 @@ test_mtx_folders (void)
     for (int k = 0; k < 100000; k++)
       gzputs (gz, "1 2 1\n");
     g_assert_cmpint (gzclose (gz), ==, Z_OK);
-    ds = gm_read_10x_mtx (dir, NULL, &error);
+    gm_read_options_init (&opts);
+    opts.progress = count_progress;
+    opts.progress_data = &calls;
+    ds = gm_read_10x_mtx (dir, &opts, &error);
     g_assert_no_error (error);
+    g_assert_cmpint (calls, >=, 3);
     g_assert_cmpint (gm_dataset_nnz (ds), ==, 2);
     g_assert_cmpfloat (value_at (ds, 1, 0), ==, 200000.0f);
     g_assert_cmpfloat (value_at (ds, 0, 1), ==, 4.0f);
@@ -1050,6 +1130,16 @@ test_mtx_buffer (void)
   g_assert_true (gm_csr_validate (&m, "sym", NULL));
   gm_csr_clear (&m);
 
+  /* Skew-symmetric: the mirror gets the opposite sign. */
+  text = "%%MatrixMarket matrix coordinate integer skew-symmetric\n2 2 1\n2 1 4\n";
+  g_assert_true (gm_parse_mtx_buffer ("mem", text, strlen (text), &m, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (m.indptr[2], ==, 2);
+  g_assert_cmpint (m.indices[0], ==, 1);
+  g_assert_cmpfloat (m.data[0], ==, -4.0f);
+  g_assert_cmpfloat (m.data[1], ==, 4.0f);
+  gm_csr_clear (&m);
+
   /* Huge dimensions and counts are refused by the memory budget, not allocated. */
   text = "%%MatrixMarket matrix coordinate integer general\n2000000000 2000000000 1000000000000\n1 1 1\n";
   g_assert_false (gm_parse_mtx_buffer ("mem", text, strlen (text), &m, &error));
@@ -1084,6 +1174,7 @@ main (int    argc,
   g_test_add_func ("/text/parse-accepts", test_parse_accepts);
   g_test_add_func ("/text/parse-rejects", test_parse_rejects);
   g_test_add_func ("/text/read-limits", test_read_limits);
+  g_test_add_func ("/text/large-inputs", test_large_inputs);
   g_test_add_func ("/text/writer-format", test_text_writer_format);
   g_test_add_func ("/text/roundtrip", test_text_roundtrip);
   g_test_add_func ("/text/float-roundtrip", test_text_float_roundtrip);
