@@ -255,8 +255,8 @@ read_counts (const Tenx  *t,
       goto out;
     }
 
-  X->data = g_try_new (float, MAX (nnz, 1));
-  X->indices = g_try_new (int32_t, MAX (nnz, 1));
+  X->data = gm_alloc_large (sizeof (float) * MAX (nnz, 1));
+  X->indices = gm_alloc_large (sizeof (int32_t) * MAX (nnz, 1));
   if (X->data == NULL || X->indices == NULL)
     goto oom;
 
@@ -550,9 +550,8 @@ read_v3 (hid_t                 file,
   t.n_kept = n_kept;
   if (!read_counts (&t, names_bytes, &ds->X, error))
     goto out;
-  if (!gm_csr_validate (&ds->X, path, error))
+  if (!gm_csr_finish (&ds->X, path, error))
     goto out;
-  gm_csr_canonicalize (&ds->X);
   barcodes = read_strings_n (file, "matrix/barcodes", path, n_barcodes, error);
   if (barcodes == NULL)
     goto out;
@@ -722,9 +721,8 @@ read_v2 (hid_t                 file,
   t.n_kept = (int32_t) n_features;
   if (!read_counts (&t, names_bytes, &ds->X, error))
     goto out;
-  if (!gm_csr_validate (&ds->X, path, error))
+  if (!gm_csr_finish (&ds->X, path, error))
     goto out;
-  gm_csr_canonicalize (&ds->X);
   barcodes = read_strings_n (file, barcodes_name, path, n_barcodes, error);
   if (barcodes == NULL)
     goto out;

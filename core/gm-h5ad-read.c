@@ -762,8 +762,8 @@ read_compressed (const Reader  *r,
                    out->indptr[0], out->indptr[n_major], nnz);
       goto out;
     }
-  out->indices = g_try_new (int32_t, MAX (nnz, 1));
-  out->data = g_try_new (float, MAX (nnz, 1));
+  out->indices = gm_alloc_large (sizeof (int32_t) * MAX (nnz, 1));
+  out->data = gm_alloc_large (sizeof (float) * MAX (nnz, 1));
   if (out->indices == NULL || out->data == NULL)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE, "%s: out of memory for %" G_GINT64_FORMAT
@@ -1058,14 +1058,11 @@ gm_read_h5ad (const char           *path,
     if (!read_ok)
       goto out;
     ds->X = m;
-    if (!gm_csr_validate (&ds->X, path, error))
-      {
-        g_autofree char *msg = g_strdup ((*error)->message);
-        g_clear_error (error);
-        g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s (%s)", msg, matrix);
+    {
+      g_autofree char *what = g_strdup_printf ("%s: %s", path, matrix);
+      if (!gm_csr_finish (&ds->X, what, error))
         goto out;
-      }
-    gm_csr_canonicalize (&ds->X);
+    }
 
     version = gm_h5_attr_string (r.file, ".", "encoding-version");
     ds->format_detail = g_strdup_printf ("%s, %s %s",
