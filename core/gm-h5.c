@@ -87,6 +87,10 @@ gm_h5_init (void)
 
   if (g_once_init_enter (&once))
     {
+      /* HDF5's own atexit cleanup would close a file whose H5Fclose failed
+       * (disk full, file size limit) a second time and crash; we close
+       * everything we open ourselves. */
+      H5dont_atexit ();
       H5open ();
       H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
       if (H5Zfilter_avail (GM_H5_LZF_FILTER) <= 0)
@@ -122,7 +126,11 @@ innermost_cb (unsigned            n,
 
   /* The stack is walked from the innermost frame (n = 0) outward. */
   if (n == 0 && err->desc != NULL)
-    *msg = g_strdup (err->desc);
+    {
+      /* one line: HDF5's messages can hold newlines and tabs */
+      *msg = g_strdup (err->desc);
+      g_strdelimit (*msg, "\n\r\t", ' ');
+    }
   return 0;
 }
 
