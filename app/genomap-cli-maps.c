@@ -504,8 +504,8 @@ cmd_render (int    argc,
                        : transform == GM_TRANSFORM_ZSCORE ? "z-score"
                        : transform == GM_TRANSFORM_MINMAX ? "scaled (0–1)" : "log1p(counts per 10k)";
   if (ren_diff)
-    fig.colorbar_label = transform == GM_TRANSFORM_LOG1P_CP10K ? "difference of mean log1p(CP10k)"
-                                                               : "difference of means";
+    fig.colorbar_label = transform == GM_TRANSFORM_LOG1P_CP10K ? "Δ mean log1p(CP10k)"
+                                                               : "Δ mean";
   if (!gm_figure_save (&fig, ren_output, ren_dpi, &error))
     return fail (error);
   return EXIT_OK;

@@ -580,12 +580,10 @@ main (int    argc,
     return cmd_info (argc - 1, argv + 1);
   if (strcmp (cmd, "convert") == 0)
     return cmd_convert (argc - 1, argv + 1);
-#ifdef GM_WITH_MAPS
   if (strcmp (cmd, "layout") == 0)
     return cmd_layout (argc - 1, argv + 1);
   if (strcmp (cmd, "render") == 0)
     return cmd_render (argc - 1, argv + 1);
-#endif
 
   g_printerr ("genomap-cli: unknown command '%s'\nTry 'genomap-cli --help'.\n", cmd);
   return EXIT_USAGE;

@@ -272,19 +272,18 @@ gm_gene_correlation_distance (const GmDataset  *ds,
     }
 
   /* cov → 1 − r, clipped to [0, 2], symmetric, zero diagonal. */
-  for (int i = 0; i < n; i++)
-    for (int k = i; k < n; k++)
-      {
-        double d;
-        if (i == k)
-          d = 0.0;
-        else
-          {
-            double r = cov[(gsize) i * n + k] / sqrt (cov[(gsize) i * n + i] * cov[(gsize) k * n + k]);
-            d = 1.0 - CLAMP (r, -1.0, 1.0);
-          }
-        cov[(gsize) i * n + k] = d;
-      }
+  {
+    g_autofree double *sd = g_new (double, n);
+
+    for (int i = 0; i < n; i++)
+      sd[i] = sqrt (cov[(gsize) i * n + i]);
+    for (int i = 0; i < n; i++)
+      for (int k = i; k < n; k++)
+        {
+          double r = i == k ? 1.0 : cov[(gsize) i * n + k] / (sd[i] * sd[k]);
+          cov[(gsize) i * n + k] = i == k ? 0.0 : 1.0 - CLAMP (r, -1.0, 1.0);
+        }
+  }
   for (int i = 0; i < n; i++)
     for (int k = 0; k < i; k++)
       cov[(gsize) i * n + k] = cov[(gsize) k * n + i];
@@ -550,7 +549,7 @@ gm_layout_save (const GmLayout  *layout,
   g_autoptr(GError) local = NULL;
 
   g_string_append (s, "# genomap-layout\t1\n");
-  g_string_append_printf (s, "# program\tGenoMap Studio %s\n", layout->version ? layout->version : PACKAGE_VERSION);
+  g_string_append_printf (s, "# program\tGenoMap Studio\t%s\n", layout->version ? layout->version : PACKAGE_VERSION);
   g_string_append_printf (s, "# grid\t%d\t%d\n", layout->rows, layout->cols);
   g_string_append_printf (s, "# geometry\t%s\n", gm_grid_geometry_name (layout->geometry));
   g_string_append_printf (s, "# energy\t%.12g\n", layout->energy);
@@ -626,8 +625,8 @@ gm_layout_load (const char  *path,
             layout->selection = g_strdup (f[1]);
           else if (strcmp (key, "seed") == 0 && nf >= 2)
             layout->seed = g_ascii_strtoull (f[1], NULL, 10);
-          else if (strcmp (key, "program") == 0 && nf >= 2)
-            layout->version = g_strdup (f[1]);
+          else if (strcmp (key, "program") == 0 && nf >= 3)
+            layout->version = g_strdup (f[2]);
           continue;
         }
       if (!header_seen)

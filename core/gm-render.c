@@ -934,11 +934,12 @@ compute_layout (const GmFigure *fig,
 
   if (fig->colorbar_label != NULL && *fig->colorbar_label != '\0')
     {
-      /* centred on the bar; it may be longer, but not reach above the top margin */
-      L->bar_label_y = bar_top + bar_len / 2.0;
+      /* Centred on the bar.  A label longer than a small figure is tall slides
+       * down from the top margin (the figure grows) rather than being cut,
+       * up to twice the panels' height. */
       use_font (cr, FONT_CBAR_LABEL);
-      L->bar_label = fit_text (cr, fig->colorbar_label,
-                               MIN (MAX (bar_len, avail), 2.0 * (L->bar_label_y - MARGIN)));
+      L->bar_label = fit_text (cr, fig->colorbar_label, MAX (bar_len, 2.0 * avail));
+      L->bar_label_y = MAX (bar_top + bar_len / 2.0, MARGIN + text_width (cr, L->bar_label) / 2.0);
       L->bar_label_x = side_right + CBAR_LABEL_GAP + fm_blabel.ascent;
       side_right = L->bar_label_x + fm_blabel.descent;
       side_bottom = MAX (side_bottom, L->bar_label_y + text_width (cr, L->bar_label) / 2.0);

@@ -86,5 +86,39 @@ fi
 OPENBLAS_CORETYPE=Haswell "$cli" --version >"$tmp/out" 2>&1
 expect "the user's OPENBLAS_CORETYPE wins" "$tmp/out" "Haswell kernels (chosen with OPENBLAS_CORETYPE)"
 
+# GenoMap layouts and figures
+check "layout" 0 "$cli" layout "$data/csr_counts.h5ad" -o "$tmp/layout.tsv" --seed 3
+expect "layout prints the energy" "$tmp/out" "^energy: "
+expect "layout prints the grid" "$tmp/out" "36 genes on a 6 × 6 grid (rings geometry)"
+[ "$(grep -vc '^#' "$tmp/layout.tsv")" -eq 37 ] && { pass=$((pass + 1)); echo "ok - layout file has 36 genes"; } \
+  || { fail=$((fail + 1)); echo "FAIL - layout file rows"; }
+check "layout euclidean" 0 "$cli" layout "$data/csr_counts.h5ad" -o "$tmp/layout-e.tsv" --grid euclidean --genes 30 --rows 5 --cols 6
+expect "euclidean layout" "$tmp/out" "30 genes on a 5 × 6 grid (euclidean geometry)"
+check "layout unknown grid" 2 "$cli" layout "$data/csr_counts.h5ad" -o "$tmp/x.tsv" --grid spiral
+check "layout too many genes" 2 "$cli" layout "$data/csr_counts.h5ad" -o "$tmp/x.tsv" --genes 50 --rows 3 --cols 3
+check "layout of a broken file" 3 "$cli" layout "$data/broken_truncated.h5ad" -o "$tmp/x.tsv"
+test ! -e "$tmp/x.tsv" && { pass=$((pass + 1)); echo "ok - no layout file after errors"; } \
+  || { fail=$((fail + 1)); echo "FAIL - layout file left after an error"; }
+
+check "render groups (png)" 0 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --group-by cell_type --cells-per-group 4 -o "$tmp/groups.png" --dpi 150
+head -c 8 "$tmp/groups.png" | od -An -c | grep -q "P   N   G" && { pass=$((pass + 1)); echo "ok - a PNG"; } \
+  || { fail=$((fail + 1)); echo "FAIL - not a PNG"; }
+check "render means (pdf)" 0 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --mean-by cell_type -o "$tmp/means.pdf" --transform zscore --clip 1,99
+head -c 4 "$tmp/means.pdf" | grep -q "%PDF" && { pass=$((pass + 1)); echo "ok - a PDF"; } \
+  || { fail=$((fail + 1)); echo "FAIL - not a PDF"; }
+check "render difference (svg)" 0 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --diff "cell_type:B cell:T cell" -o "$tmp/diff.svg"
+expect "difference lists B-cell genes first" "$tmp/out" "^\(MS4A1\|CD79A\|CD79B\|CD19\|BANK1\)"
+grep -q "<svg" "$tmp/diff.svg" && { pass=$((pass + 1)); echo "ok - an SVG"; } \
+  || { fail=$((fail + 1)); echo "FAIL - not an SVG"; }
+check "render cells" 0 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --cell "$(sed -n 's/^cell\t0\t\([^\t]*\).*/\1/p' "$data/truth.tsv")" -o "$tmp/cell.png"
+check "render unknown cell" 2 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --cell NOPE -o "$tmp/n.png"
+check "render unknown column" 2 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --group-by nope -o "$tmp/n.png"
+check "render numeric column" 2 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --group-by n_genes -o "$tmp/n.png"
+check "render two modes" 2 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --mean-by cell_type --group-by cell_type -o "$tmp/n.png"
+check "render missing layout" 3 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/none.tsv" --mean-by cell_type -o "$tmp/n.png"
+check "render bad extension" 2 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --mean-by cell_type -o "$tmp/n.bmp"
+test ! -e "$tmp/n.png" && { pass=$((pass + 1)); echo "ok - no figure after errors"; } \
+  || { fail=$((fail + 1)); echo "FAIL - figure left after an error"; }
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
