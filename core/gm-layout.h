@@ -48,6 +48,11 @@ gboolean gm_gw_solve_euclidean (const double *C1, int n, int rows, int cols,
                                 const GmSolverOptions *opts, int32_t *pixel, double *energy,
                                 GError **error);
 
+/* Exact dense linear assignment (shortest augmenting paths): row_to_col[i] is the
+ * column of row i minimising Σ cost[i, row_to_col[i]] (n × n, row-major); returns
+ * that minimum.  Deterministic; used by both solvers and by the tests. */
+double   gm_gw_lap_solve       (int n, const double *cost, int32_t *row_to_col);
+
 /* The reference's KL-loss GW energy of a one-to-one placement (T = Perm/n):
  * E = (1/n²) Σ_{i,k} L(C1[i,k], C2[σi,σk]),
  * L(a,b) = a·log(a+1e-15) − a + b − a·log(b+1e-15), C2 = ring distance. */
