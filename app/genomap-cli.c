@@ -21,6 +21,7 @@
 #include "gm-blas.h"
 #include "gm-h5.h"
 #include "gm-io.h"
+#include "gm-layout.h"
 #include "genomap-cli.h"
 
 gint cancel_flag = 0;
@@ -422,6 +423,7 @@ cmd_info (int    argc,
 /* ------------------------------------------------------------- convert */
 
 static char *opt_output;
+static char *opt_layout;
 static gboolean opt_dense;
 static int opt_compression = -1;
 
@@ -444,6 +446,8 @@ cmd_convert (int    argc,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
       "Output: .h5ad, .loom, .csv, .tsv (optionally .gz), or a folder for 10x Matrix Market", "OUT" },
     { "dense", 0, 0, G_OPTION_ARG_NONE, &opt_dense, "h5ad: store X densely instead of CSR", NULL },
+    { "layout", 0, 0, G_OPTION_ARG_FILENAME, &opt_layout,
+      "Store this GenoMap layout with the genes (var genomap_row/genomap_col, uns genomap_*)", "LAYOUT.tsv" },
     { "compression", 0, 0, G_OPTION_ARG_INT, &opt_compression,
       "gzip level 0–9 for h5ad and loom (default: none for h5ad, 2 for loom, as loompy)", "LEVEL" },
     { NULL }
@@ -455,6 +459,7 @@ cmd_convert (int    argc,
                  entries, TRUE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GmDataset) ds = NULL;
+  g_autoptr(GmLayout) layout = NULL;
   Progress progress = { isatty (STDERR_FILENO), 0 };
   GmWriteOptions wopts;
   int status = EXIT_OK;
@@ -475,9 +480,23 @@ cmd_convert (int    argc,
       return EXIT_OUTPUT;
     }
 
+  if (opt_layout != NULL)
+    {
+      layout = gm_layout_load (opt_layout, &error);
+      if (layout == NULL)
+        return fail (error);
+    }
   ds = read_input (argv[1], &progress, &error);
   if (ds == NULL)
     return fail (error);
+  if (layout != NULL)
+    {
+      int matched = 0;
+      g_autofree int32_t *pix = gm_layout_gene_pixels (layout, ds, &matched, &error);
+      if (pix == NULL)
+        return fail (error);
+      gm_layout_attach (layout, ds);
+    }
 
   gm_write_options_init (&wopts);
   wopts.dense = opt_dense;

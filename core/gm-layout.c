@@ -73,10 +73,13 @@ lognorm (float v,
   return total > 0 ? log1p (v * 1e4 / total) : 0.0;
 }
 
-/* Per-gene mean and variance (population) of log1p(CP10k) over all cells. */
+/* Per-gene mean and variance (population) of log1p(CP10k) over all cells;
+ * only for the genes where @wanted[j] >= 0 when @wanted is not NULL (the
+ * others get zeros), which spares a logarithm per stored value of the rest. */
 static void
 gene_lognorm_stats (const GmDataset *ds,
                     const double    *totals,
+                    const int32_t   *wanted,
                     double          *mean,
                     double          *var,
                     double          *vmin,
@@ -98,7 +101,11 @@ gene_lognorm_stats (const GmDataset *ds,
     for (int64_t k = X->indptr[i]; k < X->indptr[i + 1]; k++)
       {
         int32_t j = X->indices[k];
-        double v = lognorm (X->data[k], totals[i]);
+        double v;
+
+        if (wanted != NULL && wanted[j] < 0)
+          continue;
+        v = lognorm (X->data[k], totals[i]);
         sum[j] += v;
         sum2[j] += v * v;
         count[j]++;
@@ -172,7 +179,7 @@ gm_select_variable_genes (const GmDataset  *ds,
       return NULL;
     }
   totals = cell_totals (ds);
-  gene_lognorm_stats (ds, totals, mean, var, NULL, NULL);
+  gene_lognorm_stats (ds, totals, NULL, mean, var, NULL, NULL);
   for (int64_t j = 0; j < n_genes; j++)
     if (var[j] > CONSTANT_VAR)
       {
@@ -232,9 +239,11 @@ gm_gene_correlation_distance (const GmDataset  *ds,
                         (guint64) n * n * 8 + (guint64) bs * n * 8, "the gene–gene distances", error))
     return NULL;
 
-  gene_lognorm_stats (ds, totals, mean_all, var_all, NULL, NULL);
   for (int64_t j = 0; j < X->n_cols; j++)
     col_of[j] = -1;
+  for (int i = 0; i < n; i++)
+    col_of[genes[i]] = i;
+  gene_lognorm_stats (ds, totals, col_of, mean_all, var_all, NULL, NULL);
   for (int i = 0; i < n; i++)
     {
       if (var_all[genes[i]] <= CONSTANT_VAR)
@@ -812,7 +821,7 @@ gm_mapper_new (const GmLayout   *layout,
       g_autofree double *lo = g_new0 (double, MAX (n_genes, 1));
       g_autofree double *hi = g_new0 (double, MAX (n_genes, 1));
 
-      gene_lognorm_stats (ds, m->totals, mean, var, lo, hi);
+      gene_lognorm_stats (ds, m->totals, m->img_of_gene, mean, var, lo, hi);
       for (int64_t j = 0; j < n_genes; j++)
         {
           if (t == GM_TRANSFORM_ZSCORE)

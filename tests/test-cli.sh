@@ -100,6 +100,20 @@ check "layout of a broken file" 3 "$cli" layout "$data/broken_truncated.h5ad" -o
 test ! -e "$tmp/x.tsv" && { pass=$((pass + 1)); echo "ok - no layout file after errors"; } \
   || { fail=$((fail + 1)); echo "FAIL - layout file left after an error"; }
 
+check "convert with the layout" 0 "$cli" convert "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" -o "$tmp/with-layout.h5ad"
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import anndata" 2>/dev/null; then
+  /usr/bin/python3 - "$tmp/with-layout.h5ad" "$tmp/layout.tsv" >"$tmp/out" 2>&1 <<'PY'
+import sys, anndata
+a = anndata.read_h5ad(sys.argv[1])
+rows = {l.split("\t")[0]: l.split("\t")[1:3] for l in open(sys.argv[2]) if not l.startswith("#") and not l.startswith("gene\t")}
+for g, (r, c) in rows.items():
+    assert a.var.loc[g, "genomap_row"] == int(r) and a.var.loc[g, "genomap_col"] == int(c), g
+assert a.var["genomap_row"].isna().sum() == a.n_vars - len(rows)
+assert a.uns["genomap_grid"] == "6 x 6", a.uns["genomap_grid"]
+print("layout stored")
+PY
+  expect "anndata reads the stored layout" "$tmp/out" "layout stored"
+fi
 check "render groups (png)" 0 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --group-by cell_type --cells-per-group 4 -o "$tmp/groups.png" --dpi 150
 head -c 8 "$tmp/groups.png" | od -An -c | grep -q "P   N   G" && { pass=$((pass + 1)); echo "ok - a PNG"; } \
   || { fail=$((fail + 1)); echo "FAIL - not a PNG"; }
