@@ -51,13 +51,13 @@ GmDataset *gm_read_text           (const char *path, const GmReadOptions *opts, 
 GmDataset *gm_parse_text_buffer   (const char *name, const char *buf, gsize len, char delim,
                                    const GmReadOptions *opts, GError **error);
 /* Parses a whole Matrix Market coordinate file held in memory (banner, % comments,
- * size line, entries) into @out_cells_x_features *as stored*: the file's rows ×
+ * size line, entries) into @out_file_rows_x_cols *as stored*: the file's rows ×
  * columns as a canonical CSR (duplicates summed, zeros dropped).  For a 10x
  * matrix.mtx that is features × barcodes; gm_read_10x_mtx runs the same parser
  * and builds barcodes × features.  @name is used in messages.  For the fuzzer
  * and tests. */
 gboolean   gm_parse_mtx_buffer    (const char *name, const char *buf, gsize len,
-                                   GmCsr *out_cells_x_features, GError **error);
+                                   GmCsr *out_file_rows_x_cols, GError **error);
 
 typedef struct
 {

@@ -11,7 +11,8 @@
  *
  * One Matrix Market parser serves both the folder reader and
  * gm_parse_mtx_buffer (the fuzzer's entry point): it reads lines from a
- * LineSource, which is either a gzFile or a buffer in memory.
+ * GmTextIOLineSource (gm-textio.h), which is either a gzFile or a buffer in
+ * memory.
  *
  * The size line is never trusted for allocation: the number of entries it
  * declares must fit in the bytes that are left of the input (a gzip stream
@@ -34,235 +35,22 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <float.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include "gm-io.h"
+#include "gm-textio.h"
 
 #define GENE_EXPRESSION "Gene Expression"
-
-/* Allocations below this size are not checked against the memory budget
- * (unless the caller set an explicit opts->memory_limit). */
-#define UNCHECKED_BYTES ((guint64) 16 << 20)
 
 /* The most a deflate stream can expand. */
 #define GZIP_MAX_RATIO 1032
 
-static gboolean
-check_memory (const GmReadOptions  *opts,
-              const char           *name,
-              guint64               needed,
-              const char           *what,
-              GError              **error)
-{
-  guint64 limit = opts != NULL ? opts->memory_limit : 0;
-
-  if (limit == 0 && needed < UNCHECKED_BYTES)
-    return TRUE;
-  return gm_memory_check_limit (limit, name, needed, what, error);
-}
-
-static gboolean
-is_cancelled (const GmReadOptions *opts)
-{
-  return opts != NULL && opts->cancel != NULL && g_atomic_int_get (opts->cancel) != 0;
-}
-
-static char *
-excerpt (const char *s,
-         gsize       len)
-{
-  g_autofree char *cut = g_strndup (s, MIN (len, 40));
-  char *valid = g_utf8_make_valid (cut, -1);
-
-  if (len > 40)
-    {
-      char *longer = g_strconcat (valid, "…", NULL);
-      g_free (valid);
-      return longer;
-    }
-  return valid;
-}
-
-/* ---------------------------------------------------------- line source */
-
-/* Lines from a gzFile or from memory, without "\n" / "\r\n"; a line stays
- * valid until the next call. */
-typedef struct
-{
-  const char          *name;
-  const GmReadOptions *opts;
-  gzFile               gz;       /* NULL when reading memory */
-  char                *owned;
-  const char          *data;
-  gsize                size;
-  gsize                end;
-  gsize                start;
-  gsize                pos;
-  gboolean             eof;
-  int64_t              line_no;
-  guint64              file_size; /* bytes on disk (files) */
-} LineSource;
-
-static void
-line_source_init_memory (LineSource  *ls,
-                         const char  *name,
-                         const char  *buf,
-                         gsize        len)
-{
-  memset (ls, 0, sizeof *ls);
-  ls->name = name;
-  ls->data = buf;
-  ls->end = buf != NULL ? len : 0;
-  ls->eof = TRUE;
-}
-
-static gboolean
-line_source_open (LineSource          *ls,
-                  const char          *path,
-                  const GmReadOptions *opts,
-                  GError             **error)
-{
-  GStatBuf st;
-
-  memset (ls, 0, sizeof *ls);
-  ls->name = path;
-  ls->opts = opts;
-  ls->gz = gzopen (path, "rb");
-  if (ls->gz == NULL)
-    {
-      int saved = errno;
-      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: cannot open: %s", path,
-                   saved != 0 ? g_strerror (saved) : "out of memory");
-      return FALSE;
-    }
-  gzbuffer (ls->gz, 256 * 1024);
-  ls->size = 1 << 20;
-  ls->owned = g_malloc (ls->size);
-  ls->data = ls->owned;
-  if (g_stat (path, &st) == 0)
-    ls->file_size = (guint64) st.st_size;
-  return TRUE;
-}
-
-static void
-line_source_close (LineSource *ls)
-{
-  if (ls->gz != NULL)
-    gzclose (ls->gz);
-  ls->gz = NULL;
-  g_clear_pointer (&ls->owned, g_free);
-  ls->data = NULL;
-}
-
-static gboolean
-line_source_fill (LineSource  *ls,
-                  GError     **error)
-{
-  int n;
-
-  if (ls->gz == NULL)
-    {
-      ls->eof = TRUE;
-      return TRUE;
-    }
-  if (ls->start > 0)
-    {
-      memmove (ls->owned, ls->owned + ls->start, ls->end - ls->start);
-      ls->end -= ls->start;
-      ls->pos -= ls->start;
-      ls->start = 0;
-    }
-  if (ls->end == ls->size)
-    {
-      gsize bigger = ls->size * 2;
-
-      if (!check_memory (ls->opts, ls->name, bigger, "one line of text", error))
-        return FALSE;
-      ls->owned = g_realloc (ls->owned, bigger);
-      ls->data = ls->owned;
-      ls->size = bigger;
-    }
-  n = gzread (ls->gz, ls->owned + ls->end, (unsigned) MIN (ls->size - ls->end, (gsize) 1 << 30));
-  if (n <= 0)
-    {
-      int errnum = Z_OK;
-      const char *msg = gzerror (ls->gz, &errnum);
-
-      if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END))
-        {
-          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
-                       "%s: line %" G_GINT64_FORMAT ": cannot read: %s%s", ls->name, ls->line_no + 1,
-                       errnum == Z_ERRNO ? g_strerror (errno) : msg,
-                       errnum == Z_BUF_ERROR || errnum == Z_DATA_ERROR
-                       ? " (the compressed data is truncated or corrupt)" : "");
-          return FALSE;
-        }
-      ls->eof = TRUE;
-      return TRUE;
-    }
-  ls->end += n;
-  return TRUE;
-}
-
-/* 1: a line; 0: end of input; -1: error. */
-static int
-line_source_next (LineSource  *ls,
-                  const char **line,
-                  gsize       *len,
-                  GError     **error)
-{
-  gsize scan = ls->pos;
-  gsize n;
-  const char *l;
-
-  ls->start = ls->pos;
-  for (;;)
-    {
-      const char *nl = scan < ls->end ? memchr (ls->data + scan, '\n', ls->end - scan) : NULL;
-      gsize rel;
-
-      if (nl != NULL)
-        {
-          ls->pos = (gsize) (nl - ls->data) + 1;
-          break;
-        }
-      if (ls->eof)
-        {
-          if (ls->start == ls->end)
-            return 0;
-          ls->pos = ls->end;
-          break;
-        }
-      rel = ls->end - ls->start;
-      if (!line_source_fill (ls, error))
-        return -1;
-      scan = ls->start + rel;
-    }
-  ls->line_no++;
-  l = ls->data + ls->start;
-  n = ls->pos - ls->start;
-  if (n > 0 && l[n - 1] == '\n')
-    n--;
-  if (n > 0 && l[n - 1] == '\r')
-    n--;
-  *line = l;
-  *len = n;
-  return 1;
-}
-
 /* The bytes not yet read: at most (@strict) or probably at most (a gzip
  * stream rarely inflates more than 16:1; a Matrix Market body ~4:1). */
 static guint64
-line_source_bytes_left (LineSource *ls,
-                        gboolean    strict)
+line_source_bytes_left (GmTextIOLineSource *ls,
+                        gboolean            strict)
 {
   guint64 buffered = ls->end - ls->pos;
 
@@ -273,116 +61,7 @@ line_source_bytes_left (LineSource *ls,
   return buffered + ls->file_size * (strict ? GZIP_MAX_RATIO : 16) + 64;
 }
 
-static double
-line_source_fraction (LineSource *ls)
-{
-  if (ls->gz == NULL)
-    return ls->end > 0 ? (double) ls->pos / (double) ls->end : 1.0;
-  if (ls->file_size == 0)
-    return 0.0;
-  return MIN (1.0, (double) gzoffset (ls->gz) / (double) ls->file_size);
-}
-
-/* -------------------------------------------------------------- numbers */
-
-static const double pow10_table[] = {
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-/* [-+]digits[.digits] with at most 19 significant digits; FALSE when the
- * slow path must decide. */
-static inline gboolean
-parse_number_fast (const char  *p,
-                   const char  *end,
-                   double      *out,
-                   const char **stop)
-{
-  guint64 m = 0;
-  int digits = 0, frac = 0;
-  gboolean neg = FALSE, any = FALSE;
-  double v;
-
-  if (p < end && (*p == '-' || *p == '+'))
-    {
-      neg = *p == '-';
-      p++;
-    }
-  while (p < end && (guchar) (*p - '0') < 10)
-    {
-      if (m != 0 || *p != '0')
-        {
-          if (++digits > 19)
-            return FALSE;
-          m = m * 10 + (guint64) (*p - '0');
-        }
-      any = TRUE;
-      p++;
-    }
-  if (p < end && *p == '.')
-    {
-      p++;
-      while (p < end && (guchar) (*p - '0') < 10)
-        {
-          if ((m != 0 || *p != '0') && ++digits > 19)
-            return FALSE;
-          m = m * 10 + (guint64) (*p - '0');
-          frac++;
-          any = TRUE;
-          p++;
-        }
-    }
-  if (!any || frac > 22 || m > ((guint64) 1 << 53))
-    return FALSE;
-  if (p < end && (*p == 'e' || *p == 'E'))
-    return FALSE;
-  v = (double) m;
-  if (frac > 0)
-    v /= pow10_table[frac];
-  *out = neg ? -v : v;
-  *stop = p;
-  return TRUE;
-}
-
-typedef enum
-{
-  NUMBER_OK,
-  NUMBER_INVALID,
-  NUMBER_NOT_FINITE,
-  NUMBER_RANGE,
-} NumberStatus;
-
-static NumberStatus
-parse_number_slow (const char *p,
-                   const char *end,
-                   double     *out)
-{
-  char tmp[128];
-  gsize n = (gsize) (end - p);
-  char *stop = NULL;
-  double v;
-
-  if (n == 0 || n >= sizeof tmp)
-    return NUMBER_INVALID;
-  memcpy (tmp, p, n);
-  tmp[n] = '\0';
-  for (gsize i = 0; i < n; i++)
-    if (tmp[i] == '\0' || !strchr ("0123456789+-.eE", tmp[i]))
-      {
-        const char *word = tmp + (tmp[0] == '+' || tmp[0] == '-');
-        if (g_ascii_strcasecmp (word, "nan") == 0 || g_ascii_strcasecmp (word, "inf") == 0 ||
-            g_ascii_strcasecmp (word, "infinity") == 0)
-          return NUMBER_NOT_FINITE;
-        return NUMBER_INVALID;
-      }
-  v = g_ascii_strtod (tmp, &stop);
-  if (stop != tmp + n)
-    return NUMBER_INVALID;
-  if (!isfinite (v) || fabs (v) > FLT_MAX)
-    return NUMBER_RANGE;
-  *out = v;
-  return NUMBER_OK;
-}
+/* --------------------------------------------------------------- tokens */
 
 static inline const char *
 skip_blanks (const char *p,
@@ -464,9 +143,9 @@ mtx_field_name (MtxField f)
 }
 
 static gboolean
-mtx_read_header (LineSource  *ls,
-                 MtxHeader   *h,
-                 GError     **error)
+mtx_read_header (GmTextIOLineSource  *ls,
+                 MtxHeader           *h,
+                 GError             **error)
 {
   const char *line;
   gsize len;
@@ -477,7 +156,7 @@ mtx_read_header (LineSource  *ls,
   guint n_tok = 0;
 
   memset (h, 0, sizeof *h);
-  r = line_source_next (ls, &line, &len, error);
+  r = gm_textio_line_source_next (ls, &line, &len, error);
   if (r < 0)
     return FALSE;
   if (r == 0)
@@ -485,11 +164,7 @@ mtx_read_header (LineSource  *ls,
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: line 1: the file is empty", ls->name);
       return FALSE;
     }
-  if (len >= 3 && memcmp (line, "\xEF\xBB\xBF", 3) == 0)
-    {
-      line += 3;
-      len -= 3;
-    }
+  gm_textio_skip_bom (&line, &len);
   if (len < 14 || g_ascii_strncasecmp (line, "%%MatrixMarket", 14) != 0)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
@@ -512,7 +187,7 @@ mtx_read_header (LineSource  *ls,
   if (n_tok != 5 || g_ascii_strcasecmp (tok[0], "%%MatrixMarket") != 0 ||
       g_ascii_strcasecmp (tok[1], "matrix") != 0)
     {
-      g_autofree char *shown = excerpt (line, len);
+      g_autofree char *shown = gm_textio_excerpt (line, len);
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
                    "%s: line 1: expected '%%%%MatrixMarket matrix coordinate <field> <symmetry>', found '%s'",
                    ls->name, shown);
@@ -561,7 +236,7 @@ mtx_read_header (LineSource  *ls,
       const char *p, *e, *end;
       int64_t v[3];
 
-      r = line_source_next (ls, &line, &len, error);
+      r = gm_textio_line_source_next (ls, &line, &len, error);
       if (r < 0)
         return FALSE;
       if (r == 0)
@@ -593,7 +268,7 @@ mtx_read_header (LineSource  *ls,
 
     bad_size:
       {
-        g_autofree char *shown = excerpt (line, len);
+        g_autofree char *shown = gm_textio_excerpt (line, len);
         g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
                      "%s: line %" G_GINT64_FORMAT ": expected the size line 'rows columns entries', found '%s'",
                      ls->name, ls->line_no, shown);
@@ -665,17 +340,17 @@ accumulator_bytes (const Accumulator *acc,
 }
 
 static gboolean
-accumulator_unsorted (Accumulator          *acc,
-                      LineSource           *ls,
-                      GError              **error)
+accumulator_unsorted (Accumulator         *acc,
+                      GmTextIOLineSource  *ls,
+                      GError             **error)
 {
   int64_t k = 0;
 
-  if (!check_memory (ls->opts, ls->name,
-                     accumulator_bytes (acc, acc->cap) + (guint64) acc->cap * sizeof (int32_t) +
-                     (guint64) acc->n * (sizeof (int32_t) + sizeof (float)) +
-                     (guint64) (acc->n_major + 1) * sizeof (int64_t),
-                     "sorting the unsorted entries", error))
+  if (!gm_textio_check_memory (ls->opts, ls->name,
+                               accumulator_bytes (acc, acc->cap) + (guint64) acc->cap * sizeof (int32_t) +
+                               (guint64) acc->n * (sizeof (int32_t) + sizeof (float)) +
+                               (guint64) (acc->n_major + 1) * sizeof (int64_t),
+                               "sorting the unsorted entries", error))
     return FALSE;
   acc->major = g_new (int32_t, MAX (acc->cap, 1));
   for (int64_t m = 0; m < acc->n_major && k < acc->n; m++)
@@ -685,9 +360,9 @@ accumulator_unsorted (Accumulator          *acc,
 }
 
 static gboolean
-accumulator_grow (Accumulator  *acc,
-                  LineSource   *ls,
-                  GError      **error)
+accumulator_grow (Accumulator         *acc,
+                  GmTextIOLineSource  *ls,
+                  GError             **error)
 {
   int64_t bigger = MIN (MAX (acc->cap * 2, 1024), acc->max_cap);
 
@@ -699,7 +374,7 @@ accumulator_grow (Accumulator  *acc,
                    "%s: line %" G_GINT64_FORMAT ": more entries than declared", ls->name, ls->line_no);
       return FALSE;
     }
-  if (!check_memory (ls->opts, ls->name, accumulator_bytes (acc, bigger), "the matrix", error))
+  if (!gm_textio_check_memory (ls->opts, ls->name, accumulator_bytes (acc, bigger), "the matrix", error))
     return FALSE;
   acc->minor = g_renew (int32_t, acc->minor, bigger);
   acc->val = g_renew (float, acc->val, bigger);
@@ -710,12 +385,12 @@ accumulator_grow (Accumulator  *acc,
 }
 
 static inline gboolean
-accumulator_add (Accumulator  *acc,
-                 LineSource   *ls,
-                 int32_t       mj,
-                 int32_t       mn,
-                 float         v,
-                 GError      **error)
+accumulator_add (Accumulator         *acc,
+                 GmTextIOLineSource  *ls,
+                 int32_t              mj,
+                 int32_t              mn,
+                 float                v,
+                 GError             **error)
 {
   if (G_UNLIKELY (acc->n == acc->cap) && !accumulator_grow (acc, ls, error))
     return FALSE;
@@ -775,13 +450,13 @@ accumulator_finish (Accumulator *acc,
 }
 
 static gboolean
-mtx_entry_error (LineSource   *ls,
-                 const char   *line,
-                 gsize         len,
-                 const char   *what,
-                 GError      **error)
+mtx_entry_error (GmTextIOLineSource  *ls,
+                 const char          *line,
+                 gsize                len,
+                 const char          *what,
+                 GError             **error)
 {
-  g_autofree char *shown = excerpt (line, len);
+  g_autofree char *shown = gm_textio_excerpt (line, len);
 
   g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
                "%s: line %" G_GINT64_FORMAT ": %s in '%s'", ls->name, ls->line_no, what, shown);
@@ -792,11 +467,11 @@ mtx_entry_error (LineSource   *ls,
  * CSR rows are the file's columns (for a 10x file: barcodes), otherwise the
  * file's rows. */
 static gboolean
-mtx_read_entries (LineSource        *ls,
-                  const MtxHeader   *h,
-                  gboolean           by_column,
-                  GmCsr             *out,
-                  GError           **error)
+mtx_read_entries (GmTextIOLineSource  *ls,
+                  const MtxHeader     *h,
+                  gboolean             by_column,
+                  GmCsr               *out,
+                  GError             **error)
 {
   Accumulator acc = { 0 };
   const GmReadOptions *opts = ls->opts;
@@ -817,14 +492,14 @@ mtx_read_entries (LineSource        *ls,
   acc.n_major = by_column ? h->n_cols : h->n_rows;
   acc.max_cap = (int64_t) MIN ((guint64) h->nnz, most) * mult;
   cap = (int64_t) MIN ((guint64) acc.max_cap, likely * (guint64) mult);
-  if (!check_memory (opts, ls->name, accumulator_bytes (&acc, cap), "the matrix", error))
+  if (!gm_textio_check_memory (opts, ls->name, accumulator_bytes (&acc, cap), "the matrix", error))
     return FALSE;
   acc.cap = cap;
   acc.counts = g_new0 (int64_t, acc.n_major + 1);
   acc.minor = g_new (int32_t, MAX (cap, 1));
   acc.val = g_new (float, MAX (cap, 1));
 
-  while ((r = line_source_next (ls, &line, &len, error)) > 0)
+  while ((r = gm_textio_line_source_next (ls, &line, &len, error)) > 0)
     {
       const char *end = line + len;
       const char *p = skip_blanks (line, end), *e;
@@ -867,14 +542,14 @@ mtx_read_entries (LineSource        *ls,
               mtx_entry_error (ls, line, len, "the value is missing", error);
               goto fail;
             }
-          if (!parse_number_fast (p, e, &v, &stop) || stop != e)
+          if (!gm_textio_parse_number_fast (p, e, &v, &stop) || stop != e)
             {
-              NumberStatus st = parse_number_slow (p, e, &v);
-              if (st != NUMBER_OK)
+              GmTextIONumberStatus st = gm_textio_parse_number (p, e, &v);
+              if (st != GM_TEXTIO_NUMBER_OK)
                 {
                   mtx_entry_error (ls, line, len,
-                                   st == NUMBER_NOT_FINITE ? "NaN or infinite value"
-                                   : st == NUMBER_RANGE ? "value outside the float32 range"
+                                   st == GM_TEXTIO_NUMBER_NOT_FINITE ? "NaN or infinite value"
+                                   : st == GM_TEXTIO_NUMBER_RANGE ? "value outside the float32 range"
                                    : "the value is not a number", error);
                   goto fail;
                 }
@@ -912,13 +587,13 @@ mtx_read_entries (LineSource        *ls,
       seen++;
       if ((seen & 0xFFFF) == 0)
         {
-          if (is_cancelled (opts))
+          if (gm_textio_is_cancelled (opts))
             {
               g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "%s: reading was cancelled", ls->name);
               goto fail;
             }
           if (opts != NULL && opts->progress != NULL)
-            opts->progress (line_source_fraction (ls), "Reading Matrix Market", opts->progress_data);
+            opts->progress (gm_textio_line_source_fraction (ls), "Reading Matrix Market", opts->progress_data);
         }
     }
   if (r < 0)
@@ -943,21 +618,22 @@ gboolean
 gm_parse_mtx_buffer (const char  *name,
                      const char  *buf,
                      gsize        len,
-                     GmCsr       *out,
+                     GmCsr       *out_file_rows_x_cols,
                      GError     **error)
 {
-  LineSource ls;
+  GmTextIOLineSource ls;
   MtxHeader h;
   gboolean ok;
 
-  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (out_file_rows_x_cols != NULL, FALSE);
 
-  memset (out, 0, sizeof *out);
+  memset (out_file_rows_x_cols, 0, sizeof *out_file_rows_x_cols);
   if (name == NULL)
     name = "(buffer)";
-  line_source_init_memory (&ls, name, buf, len);
-  ok = mtx_read_header (&ls, &h, error) && mtx_read_entries (&ls, &h, FALSE, out, error);
-  line_source_close (&ls);
+  gm_textio_line_source_init_memory (&ls, name, buf, len, NULL);
+  ok = mtx_read_header (&ls, &h, error) &&
+       mtx_read_entries (&ls, &h, FALSE, out_file_rows_x_cols, error);
+  gm_textio_line_source_close (&ls);
   return ok;
 }
 
@@ -970,24 +646,21 @@ read_tsv_lines (const char           *path,
                 const GmReadOptions  *opts,
                 GError              **error)
 {
-  LineSource ls;
+  GmTextIOLineSource ls;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   int64_t blank_line = 0;
   const char *line;
   gsize len;
   int r;
 
-  if (!line_source_open (&ls, path, opts, error))
+  if (!gm_textio_line_source_open (&ls, path, opts, 1 << 20, error))
     return NULL;
-  while ((r = line_source_next (&ls, &line, &len, error)) > 0)
+  while ((r = gm_textio_line_source_next (&ls, &line, &len, error)) > 0)
     {
       g_autofree char *copy = NULL;
 
-      if (ls.line_no == 1 && len >= 3 && memcmp (line, "\xEF\xBB\xBF", 3) == 0)
-        {
-          line += 3;
-          len -= 3;
-        }
+      if (ls.line_no == 1)
+        gm_textio_skip_bom (&line, &len);
       if (len == 0)
         {
           if (blank_line == 0)
@@ -998,19 +671,19 @@ read_tsv_lines (const char           *path,
         {
           g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: line %" G_GINT64_FORMAT ": empty line",
                        path, blank_line);
-          line_source_close (&ls);
+          gm_textio_line_source_close (&ls);
           return NULL;
         }
-      if ((rows->len & 0xFFFF) == 0xFFFF && is_cancelled (opts))
+      if ((rows->len & 0xFFFF) == 0xFFFF && gm_textio_is_cancelled (opts))
         {
           g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "%s: reading was cancelled", path);
-          line_source_close (&ls);
+          gm_textio_line_source_close (&ls);
           return NULL;
         }
       copy = g_strndup (line, len);
       g_ptr_array_add (rows, g_strsplit (copy, "\t", -1));
     }
-  line_source_close (&ls);
+  gm_textio_line_source_close (&ls);
   if (r < 0)
     return NULL;
   return g_steal_pointer (&rows);
@@ -1061,7 +734,7 @@ gm_read_10x_mtx (const char           *dir_or_file,
   g_autofree gboolean *keep = NULL;
   g_autofree char *features_base = NULL;
   g_autofree char *matrix_base = NULL;
-  LineSource ls;
+  GmTextIOLineSource ls;
   MtxHeader h;
   gboolean swapped = FALSE, legacy, any_expression = FALSE;
   int64_t n_features, n_barcodes, n_kept = 0;
@@ -1105,11 +778,11 @@ gm_read_10x_mtx (const char           *dir_or_file,
   n_features = features->len;
   n_barcodes = barcodes->len;
 
-  if (!line_source_open (&ls, matrix_path, opts, error))
+  if (!gm_textio_line_source_open (&ls, matrix_path, opts, 1 << 20, error))
     return NULL;
   if (!mtx_read_header (&ls, &h, error))
     {
-      line_source_close (&ls);
+      gm_textio_line_source_close (&ls);
       return NULL;
     }
   if (h.n_rows == n_features && h.n_cols == n_barcodes)
@@ -1123,7 +796,7 @@ gm_read_10x_mtx (const char           *dir_or_file,
                    "%s: line %" G_GINT64_FORMAT ": the matrix is %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
                    ", but %s has %" G_GINT64_FORMAT " lines and %s has %" G_GINT64_FORMAT,
                    matrix_path, h.size_line, h.n_rows, h.n_cols, features_base, n_features, bb, n_barcodes);
-      line_source_close (&ls);
+      gm_textio_line_source_close (&ls);
       return NULL;
     }
 
@@ -1132,10 +805,10 @@ gm_read_10x_mtx (const char           *dir_or_file,
    * or its rows when the file is stored the other way round. */
   if (!mtx_read_entries (&ls, &h, !swapped, &ds->X, error))
     {
-      line_source_close (&ls);
+      gm_textio_line_source_close (&ls);
       return NULL;
     }
-  line_source_close (&ls);
+  gm_textio_line_source_close (&ls);
   if (swapped)
     gm_dataset_add_note (ds, "%s is stored barcodes × features (%" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
                          "), the transpose of the 10x layout; read it transposed",
@@ -1233,113 +906,15 @@ gm_read_10x_mtx (const char           *dir_or_file,
 
 /* ---------------------------------------------------------------- writer */
 
-typedef struct
-{
-  const char *path;
-  gzFile      gz;
-  char       *buf;
-  gsize       len;
-  gsize       size;
-} Sink;
-
-static gboolean
-sink_open (Sink        *s,
-           const char  *file,
-           const char  *path,
-           int          level,
-           GError     **error)
-{
-  char mode[8];
-  int fd;
-
-  memset (s, 0, sizeof *s);
-  s->path = path;
-  fd = open (file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot create: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  g_snprintf (mode, sizeof mode, "wb%d", CLAMP (level, 1, 9));
-  s->gz = gzdopen (fd, mode);
-  if (s->gz == NULL)
-    {
-      close (fd);
-      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot start gzip compression", path);
-      return FALSE;
-    }
-  gzbuffer (s->gz, 1 << 20);
-  s->size = 1 << 20;
-  s->buf = g_malloc (s->size);
-  return TRUE;
-}
-
-static gboolean
-sink_flush (Sink    *s,
-            GError **error)
-{
-  if (s->len > 0 && gzwrite (s->gz, s->buf, (unsigned) s->len) != (int) s->len)
-    {
-      int errnum = Z_OK;
-      const char *msg = gzerror (s->gz, &errnum);
-      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot write: %s", s->path,
-                   errnum == Z_ERRNO ? g_strerror (errno) : msg);
-      return FALSE;
-    }
-  s->len = 0;
-  return TRUE;
-}
-
-static inline char *
-sink_reserve (Sink    *s,
-              gsize    n,
-              GError **error)
-{
-  if (G_UNLIKELY (s->size - s->len < n))
-    {
-      if (!sink_flush (s, error))
-        return NULL;
-      if (s->size < n)
-        {
-          s->size = n;
-          s->buf = g_realloc (s->buf, n);
-        }
-    }
-  return s->buf + s->len;
-}
-
-static gboolean
-sink_close (Sink      *s,
-            gboolean   failed,
-            GError   **error)
-{
-  gboolean ok = failed ? FALSE : sink_flush (s, error);
-
-  if (s->gz != NULL)
-    {
-      int rc = gzclose (s->gz);
-      if (ok && rc != Z_OK)
-        {
-          g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot finish the gzip stream (zlib error %d)",
-                       s->path, rc);
-          ok = FALSE;
-        }
-    }
-  s->gz = NULL;
-  g_clear_pointer (&s->buf, g_free);
-  return ok;
-}
-
 /* Writes a TSV field: tabs and line breaks, which the format cannot hold,
  * become spaces. */
 static gboolean
-sink_field (Sink        *s,
-            const char  *text,
-            GError     **error)
+sink_field (GmTextIOSink  *s,
+            const char    *text,
+            GError       **error)
 {
   gsize n = strlen (text);
-  char *p = sink_reserve (s, n + 1, error);
+  char *p = gm_textio_sink_reserve (s, n + 1, error);
 
   if (p == NULL)
     return FALSE;
@@ -1347,97 +922,6 @@ sink_field (Sink        *s,
     p[i] = (text[i] == '\t' || text[i] == '\n' || text[i] == '\r') ? ' ' : text[i];
   s->len += n;
   return TRUE;
-}
-
-static gboolean
-sink_char (Sink     *s,
-           char      c,
-           GError  **error)
-{
-  char *p = sink_reserve (s, 1, error);
-
-  if (p == NULL)
-    return FALSE;
-  *p = c;
-  s->len++;
-  return TRUE;
-}
-
-static const char digit_pairs[] =
-  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-  "8081828384858687888990919293949596979899";
-
-static inline char *
-format_uint (char    *p,
-             guint64  v)
-{
-  char tmp[24];
-  char *t = tmp + sizeof tmp;
-  gsize n;
-
-  while (v >= 100)
-    {
-      guint d = (guint) (v % 100) * 2;
-      v /= 100;
-      *--t = digit_pairs[d + 1];
-      *--t = digit_pairs[d];
-    }
-  if (v >= 10)
-    {
-      guint d = (guint) v * 2;
-      *--t = digit_pairs[d + 1];
-      *--t = digit_pairs[d];
-    }
-  else
-    *--t = (char) ('0' + v);
-  n = (gsize) (tmp + sizeof tmp - t);
-  memcpy (p, t, n);
-  return p + n;
-}
-
-/* At most 32 bytes: integers without decimals, others with the fewest
- * significant digits that read back as the same float. */
-static char *
-format_value (char  *p,
-              float  v)
-{
-  static const char *formats[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
-  double d = v;
-  char tmp[G_ASCII_DTOSTR_BUF_SIZE];
-  gsize n;
-
-  if (d >= -9.0e15 && d <= 9.0e15 && d == floor (d))
-    {
-      if (d < 0)
-        {
-          *p++ = '-';
-          d = -d;
-        }
-      return format_uint (p, (guint64) d);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_ascii_formatd (tmp, sizeof tmp, formats[i], d);
-      if (i + 1 == G_N_ELEMENTS (formats) || (float) g_ascii_strtod (tmp, NULL) == v)
-        break;
-    }
-  n = MIN (strlen (tmp), 32);
-  memcpy (p, tmp, n);
-  return p + n;
-}
-
-static gboolean
-write_cancelled (const GmWriteOptions  *opts,
-                 const char            *path,
-                 GError               **error)
-{
-  if (opts != NULL && opts->cancel != NULL && g_atomic_int_get (opts->cancel) != 0)
-    {
-      g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "%s: writing was cancelled", path);
-      return TRUE;
-    }
-  return FALSE;
 }
 
 static gboolean
@@ -1451,7 +935,7 @@ write_matrix (const GmDataset       *ds,
   const GmCsr *X = &ds->X;
   int64_t nnz = 0;
   gboolean integral = TRUE;
-  Sink s;
+  GmTextIOSink s;
   char *p;
   gboolean ok = FALSE;
 
@@ -1465,9 +949,9 @@ write_matrix (const GmDataset       *ds,
         integral = FALSE;
     }
 
-  if (!sink_open (&s, file, shown, level, error))
+  if (!gm_textio_sink_open (&s, file, shown, TRUE, level, 1 << 20, error))
     return FALSE;
-  if ((p = sink_reserve (&s, 512, error)) == NULL)
+  if ((p = gm_textio_sink_reserve (&s, 512, error)) == NULL)
     goto out;
   s.len += (gsize) g_snprintf (p, 512,
                                "%%%%MatrixMarket matrix coordinate %s general\n"
@@ -1480,7 +964,7 @@ write_matrix (const GmDataset       *ds,
     {
       if ((r & 1023) == 0)
         {
-          if (write_cancelled (opts, shown, error))
+          if (gm_textio_write_cancelled (opts, shown, error))
             goto out;
           if (opts != NULL && opts->progress != NULL)
             opts->progress ((double) r / (double) X->n_rows, "Writing Matrix Market", opts->progress_data);
@@ -1489,14 +973,14 @@ write_matrix (const GmDataset       *ds,
         {
           if (X->data[k] == 0.0f)
             continue;
-          if ((p = sink_reserve (&s, 80, error)) == NULL)
+          if ((p = gm_textio_sink_reserve (&s, 80, error)) == NULL)
             goto out;
           {
-            char *q = format_uint (p, (guint64) X->indices[k] + 1);
+            char *q = gm_textio_format_uint (p, (guint64) X->indices[k] + 1);
             *q++ = ' ';
-            q = format_uint (q, (guint64) r + 1);
+            q = gm_textio_format_uint (q, (guint64) r + 1);
             *q++ = ' ';
-            q = format_value (q, X->data[k]);
+            q = gm_textio_format_value (q, X->data[k]);
             *q++ = '\n';
             s.len += (gsize) (q - p);
           }
@@ -1505,7 +989,7 @@ write_matrix (const GmDataset       *ds,
   ok = TRUE;
 
 out:
-  return sink_close (&s, !ok, ok ? error : NULL) && ok;
+  return gm_textio_sink_close (&s, !ok, ok ? error : NULL) && ok;
 }
 
 static const char *
@@ -1532,7 +1016,7 @@ write_features (const GmDataset  *ds,
                 GError          **error)
 {
   const GmColumn *types = NULL;
-  Sink s;
+  GmTextIOSink s;
   gboolean ok = FALSE;
 
   for (guint i = 0; i < ds->var->len; i++)
@@ -1543,7 +1027,7 @@ write_features (const GmDataset  *ds,
         types = col;
     }
 
-  if (!sink_open (&s, file, shown, level, error))
+  if (!gm_textio_sink_open (&s, file, shown, TRUE, level, 1 << 20, error))
     return FALSE;
   for (int64_t j = 0; j < ds->X.n_cols; j++)
     {
@@ -1556,15 +1040,16 @@ write_features (const GmDataset  *ds,
           g_snprintf (fallback, sizeof fallback, "gene_%" G_GINT64_FORMAT, j);
           name = id = fallback;
         }
-      if (!sink_field (&s, id, error) || !sink_char (&s, '\t', error) ||
-          !sink_field (&s, name, error) || !sink_char (&s, '\t', error) ||
-          !sink_field (&s, feature_type_of (types, j), error) || !sink_char (&s, '\n', error))
+      if (!sink_field (&s, id, error) || !gm_textio_sink_append (&s, "\t", 1, error) ||
+          !sink_field (&s, name, error) || !gm_textio_sink_append (&s, "\t", 1, error) ||
+          !sink_field (&s, feature_type_of (types, j), error) ||
+          !gm_textio_sink_append (&s, "\n", 1, error))
         goto out;
     }
   ok = TRUE;
 
 out:
-  return sink_close (&s, !ok, ok ? error : NULL) && ok;
+  return gm_textio_sink_close (&s, !ok, ok ? error : NULL) && ok;
 }
 
 static gboolean
@@ -1574,10 +1059,10 @@ write_barcodes (const GmDataset  *ds,
                 int               level,
                 GError          **error)
 {
-  Sink s;
+  GmTextIOSink s;
   gboolean ok = FALSE;
 
-  if (!sink_open (&s, file, shown, level, error))
+  if (!gm_textio_sink_open (&s, file, shown, TRUE, level, 1 << 20, error))
     return FALSE;
   for (int64_t i = 0; i < ds->X.n_rows; i++)
     {
@@ -1589,13 +1074,13 @@ write_barcodes (const GmDataset  *ds,
           g_snprintf (fallback, sizeof fallback, "cell_%" G_GINT64_FORMAT, i);
           name = fallback;
         }
-      if (!sink_field (&s, name, error) || !sink_char (&s, '\n', error))
+      if (!sink_field (&s, name, error) || !gm_textio_sink_append (&s, "\n", 1, error))
         goto out;
     }
   ok = TRUE;
 
 out:
-  return sink_close (&s, !ok, ok ? error : NULL) && ok;
+  return gm_textio_sink_close (&s, !ok, ok ? error : NULL) && ok;
 }
 
 gboolean
@@ -1654,7 +1139,7 @@ gm_write_10x_mtx (const GmDataset       *ds,
           return FALSE;
         }
     }
-  if (write_cancelled (opts, clean, error))
+  if (gm_textio_write_cancelled (opts, clean, error))
     {
       gm_output_abort (&out);
       return FALSE;

@@ -52,357 +52,22 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <float.h>
 #include <glib/gstdio.h>
-#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include "gm-io.h"
-
-/* Allocations below this size are not checked against the memory budget
- * (unless the caller set an explicit opts->memory_limit). */
-#define UNCHECKED_BYTES ((guint64) 16 << 20)
-
-static gboolean
-check_memory (const GmReadOptions  *opts,
-              const char           *name,
-              guint64               needed,
-              const char           *what,
-              GError              **error)
-{
-  guint64 limit = opts != NULL ? opts->memory_limit : 0;
-
-  if (limit == 0 && needed < UNCHECKED_BYTES)
-    return TRUE;
-  return gm_memory_check_limit (limit, name, needed, what, error);
-}
-
-static gboolean
-is_cancelled (const GmReadOptions *opts)
-{
-  return opts != NULL && opts->cancel != NULL && g_atomic_int_get (opts->cancel) != 0;
-}
-
-/* A short, valid UTF-8 rendering of some bytes, for messages. */
-static char *
-excerpt (const char *s,
-         gsize       len)
-{
-  g_autofree char *cut = g_strndup (s, MIN (len, 40));
-  char *valid = g_utf8_make_valid (cut, -1);
-
-  if (len > 40)
-    {
-      char *longer = g_strconcat (valid, "…", NULL);
-      g_free (valid);
-      return longer;
-    }
-  return valid;
-}
-
-/* ---------------------------------------------------------- line source */
-
-/* Lines from a gzFile (plain files are read transparently) or from memory.
- * A line is returned without its "\n" or "\r\n" and stays valid until the
- * next call. */
-typedef struct
-{
-  const char          *name;
-  const GmReadOptions *opts;
-  gzFile               gz;       /* NULL when reading memory */
-  char                *owned;    /* the read buffer (gz) */
-  const char          *data;     /* owned, or the caller's memory */
-  gsize                size;     /* allocated bytes of owned */
-  gsize                end;      /* valid bytes in data */
-  gsize                start;    /* the current line */
-  gsize                pos;      /* just after the current line */
-  gboolean             eof;
-  int64_t              line_no;  /* 1-based number of the last line read */
-} LineSource;
-
-static void
-line_source_init_memory (LineSource          *ls,
-                         const char          *name,
-                         const char          *buf,
-                         gsize                len,
-                         const GmReadOptions *opts)
-{
-  memset (ls, 0, sizeof *ls);
-  ls->name = name;
-  ls->opts = opts;
-  ls->data = buf;
-  ls->end = buf != NULL ? len : 0;
-  ls->eof = TRUE;
-}
-
-static gboolean
-line_source_open (LineSource          *ls,
-                  const char          *path,
-                  const GmReadOptions *opts,
-                  GError             **error)
-{
-  memset (ls, 0, sizeof *ls);
-  ls->name = path;
-  ls->opts = opts;
-  ls->gz = gzopen (path, "rb");
-  if (ls->gz == NULL)
-    {
-      int saved = errno;
-      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: cannot open: %s", path,
-                   saved != 0 ? g_strerror (saved) : "out of memory");
-      return FALSE;
-    }
-  gzbuffer (ls->gz, 256 * 1024);
-  ls->size = 4 << 20;
-  ls->owned = g_malloc (ls->size);
-  ls->data = ls->owned;
-  return TRUE;
-}
-
-static void
-line_source_close (LineSource *ls)
-{
-  if (ls->gz != NULL)
-    gzclose (ls->gz);
-  ls->gz = NULL;
-  g_clear_pointer (&ls->owned, g_free);
-  ls->data = NULL;
-}
-
-/* Reads more input, keeping the current line (from ls->start). */
-static gboolean
-line_source_fill (LineSource  *ls,
-                  GError     **error)
-{
-  int n;
-
-  if (ls->gz == NULL)
-    {
-      ls->eof = TRUE;
-      return TRUE;
-    }
-  if (ls->start > 0)
-    {
-      memmove (ls->owned, ls->owned + ls->start, ls->end - ls->start);
-      ls->end -= ls->start;
-      ls->pos -= ls->start;
-      ls->start = 0;
-    }
-  if (ls->end == ls->size)
-    {
-      gsize bigger = ls->size * 2;
-
-      if (!check_memory (ls->opts, ls->name, bigger, "one line of text", error))
-        return FALSE;
-      ls->owned = g_realloc (ls->owned, bigger);
-      ls->data = ls->owned;
-      ls->size = bigger;
-    }
-  n = gzread (ls->gz, ls->owned + ls->end, (unsigned) MIN (ls->size - ls->end, (gsize) 1 << 30));
-  if (n <= 0)
-    {
-      int errnum = Z_OK;
-      const char *msg = gzerror (ls->gz, &errnum);
-
-      if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END))
-        {
-          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
-                       "%s: line %" G_GINT64_FORMAT ": cannot read: %s%s", ls->name, ls->line_no + 1,
-                       errnum == Z_ERRNO ? g_strerror (errno) : msg,
-                       errnum == Z_BUF_ERROR || errnum == Z_DATA_ERROR
-                       ? " (the compressed data is truncated or corrupt)" : "");
-          return FALSE;
-        }
-      ls->eof = TRUE;
-      return TRUE;
-    }
-  ls->end += n;
-  return TRUE;
-}
-
-/* Finds the end of the line that begins at ls->start, scanning from @scan. */
-static int
-line_source_scan (LineSource  *ls,
-                  gsize        scan,
-                  GError     **error)
-{
-  for (;;)
-    {
-      const char *nl = scan < ls->end ? memchr (ls->data + scan, '\n', ls->end - scan) : NULL;
-      gsize rel;
-
-      if (nl != NULL)
-        {
-          ls->pos = (gsize) (nl - ls->data) + 1;
-          return 1;
-        }
-      if (ls->eof)
-        {
-          if (ls->end == scan && scan == ls->pos)
-            return 0;
-          ls->pos = ls->end;
-          return 1;
-        }
-      rel = ls->end - ls->start;
-      if (!line_source_fill (ls, error))
-        return -1;
-      scan = ls->start + rel;
-    }
-}
-
-static void
-line_source_current (LineSource  *ls,
-                     const char **line,
-                     gsize       *len)
-{
-  gsize n = ls->pos - ls->start;
-  const char *l = ls->data + ls->start;
-
-  if (n > 0 && l[n - 1] == '\n')
-    n--;
-  if (n > 0 && l[n - 1] == '\r')
-    n--;
-  *line = l;
-  *len = n;
-}
-
-/* 1: a line; 0: end of input; -1: error. */
-static int
-line_source_next (LineSource  *ls,
-                  const char **line,
-                  gsize       *len,
-                  GError     **error)
-{
-  int r;
-
-  ls->start = ls->pos;
-  r = line_source_scan (ls, ls->pos, error);
-  if (r <= 0)
-    return r;
-  ls->line_no++;
-  line_source_current (ls, line, len);
-  return 1;
-}
-
-/* Extends the current line through the next line break (for a quoted field
- * that holds a line break).  Same return values as line_source_next. */
-static int
-line_source_extend (LineSource  *ls,
-                    const char **line,
-                    gsize       *len,
-                    GError     **error)
-{
-  int r = line_source_scan (ls, ls->pos, error);
-
-  if (r <= 0)
-    return r;
-  ls->line_no++;
-  line_source_current (ls, line, len);
-  return 1;
-}
-
-static double
-line_source_fraction (LineSource *ls,
-                      guint64     file_size)
-{
-  if (ls->gz == NULL)
-    return ls->end > 0 ? (double) ls->pos / (double) ls->end : 1.0;
-  if (file_size == 0)
-    return 0.0;
-  return MIN (1.0, (double) gzoffset (ls->gz) / (double) file_size);
-}
+#include "gm-textio.h"
 
 /* -------------------------------------------------------------- numbers */
 
-static const double pow10_table[] = {
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-/* The common cases: [-+]digits[.digits] with at most 19 significant digits.
- * Returns FALSE when the slow path must decide; otherwise *stop is the
- * first byte after the number.  The result is correctly rounded to double
- * (the mantissa is below 2⁵³ and the power of ten exact). */
-static inline gboolean
-parse_number_fast (const char  *p,
-                   const char  *end,
-                   double      *out,
-                   const char **stop)
-{
-  guint64 m = 0;
-  int digits = 0, frac = 0;
-  gboolean neg = FALSE, any = FALSE;
-  double v;
-
-  if (p < end && (*p == '-' || *p == '+'))
-    {
-      neg = *p == '-';
-      p++;
-    }
-  while (p < end && (guchar) (*p - '0') < 10)
-    {
-      if (m != 0 || *p != '0')
-        {
-          if (++digits > 19)
-            return FALSE;
-          m = m * 10 + (guint64) (*p - '0');
-        }
-      any = TRUE;
-      p++;
-    }
-  if (p < end && *p == '.')
-    {
-      p++;
-      while (p < end && (guchar) (*p - '0') < 10)
-        {
-          if (m != 0 || *p != '0')
-            {
-              if (++digits > 19)
-                return FALSE;
-            }
-          m = m * 10 + (guint64) (*p - '0');
-          frac++;
-          any = TRUE;
-          p++;
-        }
-    }
-  if (!any || frac > 22 || m > ((guint64) 1 << 53))
-    return FALSE;
-  if (p < end && (*p == 'e' || *p == 'E'))
-    return FALSE;
-  v = (double) m;
-  if (frac > 0)
-    v /= pow10_table[frac];
-  *out = neg ? -v : v;
-  *stop = p;
-  return TRUE;
-}
-
-typedef enum
-{
-  NUMBER_OK,
-  NUMBER_INVALID,
-  NUMBER_NOT_FINITE,
-  NUMBER_RANGE,
-} NumberStatus;
-
-/* Everything else: surrounding blanks and quotes, exponents, long mantissas.
- * Hexadecimal and other strtod extensions are refused. */
-static NumberStatus
+/* Everything gm_textio_parse_number_fast leaves: surrounding blanks and
+ * quotes, exponents, long mantissas. */
+static GmTextIONumberStatus
 parse_number_slow (const char *p,
                    const char *end,
                    double     *out)
 {
-  char tmp[128];
-  gsize n;
-  char *stop = NULL;
-  double v;
-
   while (p < end && (*p == ' ' || *p == '\t'))
     p++;
   while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
@@ -416,29 +81,7 @@ parse_number_slow (const char *p,
       while (end > p && end[-1] == ' ')
         end--;
     }
-  n = (gsize) (end - p);
-  if (n == 0 || n >= sizeof tmp)
-    return NUMBER_INVALID;
-  memcpy (tmp, p, n);
-  tmp[n] = '\0';
-
-  for (gsize i = 0; i < n; i++)
-    if (!strchr ("0123456789+-.eE", tmp[i]) || tmp[i] == '\0')
-      {
-        const char *word = tmp + (tmp[0] == '+' || tmp[0] == '-');
-        if (g_ascii_strcasecmp (word, "nan") == 0 || g_ascii_strcasecmp (word, "inf") == 0 ||
-            g_ascii_strcasecmp (word, "infinity") == 0)
-          return NUMBER_NOT_FINITE;
-        return NUMBER_INVALID;
-      }
-  errno = 0;
-  v = g_ascii_strtod (tmp, &stop);
-  if (stop != tmp + n || stop == tmp)
-    return NUMBER_INVALID;
-  if (!isfinite (v) || fabs (v) > FLT_MAX)
-    return NUMBER_RANGE;
-  *out = v;
-  return NUMBER_OK;
+  return gm_textio_parse_number (p, end, out);
 }
 
 /* ---------------------------------------------------------------- parser */
@@ -447,9 +90,8 @@ typedef struct
 {
   const char          *name;
   const GmReadOptions *opts;
-  LineSource           ls;
+  GmTextIOLineSource   ls;
   char                 delim;
-  guint64              file_size;
   gboolean             have_header;
   int64_t              header_line;
   GPtrArray           *header;       /* char*, as in the file */
@@ -468,7 +110,7 @@ typedef struct
 static void
 text_parser_clear (TextParser *tp)
 {
-  line_source_close (&tp->ls);
+  gm_textio_line_source_close (&tp->ls);
   g_clear_pointer (&tp->header, g_ptr_array_unref);
   g_clear_pointer (&tp->row_labels, g_ptr_array_unref);
   g_clear_pointer (&tp->indptr, g_free);
@@ -491,8 +133,8 @@ grow_entries (TextParser  *tp,
 {
   int64_t bigger = tp->cap < 4096 ? 4096 : tp->cap * 2;
 
-  if (!check_memory (tp->opts, tp->name, text_parser_bytes (tp, bigger, tp->indptr_cap),
-                     "the matrix", error))
+  if (!gm_textio_check_memory (tp->opts, tp->name, text_parser_bytes (tp, bigger, tp->indptr_cap),
+                               "the matrix", error))
     return FALSE;
   tp->indices = g_renew (int32_t, tp->indices, bigger);
   tp->data = g_renew (float, tp->data, bigger);
@@ -506,8 +148,8 @@ grow_rows (TextParser  *tp,
 {
   int64_t bigger = tp->indptr_cap < 1024 ? 1024 : tp->indptr_cap * 2;
 
-  if (!check_memory (tp->opts, tp->name, text_parser_bytes (tp, tp->cap, bigger),
-                     "the matrix", error))
+  if (!gm_textio_check_memory (tp->opts, tp->name, text_parser_bytes (tp, tp->cap, bigger),
+                               "the matrix", error))
     return FALSE;
   tp->indptr = g_renew (int64_t, tp->indptr, bigger);
   tp->indptr_cap = bigger;
@@ -603,7 +245,7 @@ read_label (TextParser   *tp,
           int r;
 
           g_string_append_len (s, l + i, (gssize) (*len - i));
-          r = line_source_extend (&tp->ls, line, len, error);
+          r = gm_textio_line_source_extend (&tp->ls, line, len, error);
           if (r < 0)
             {
               g_string_free (s, TRUE);
@@ -791,16 +433,16 @@ parse_row (TextParser  *tp,
               p += 2;
               continue;
             }
-          if (G_UNLIKELY (!parse_number_fast (p, end, &v, &q) || (q < end && *q != delim)))
+          if (G_UNLIKELY (!gm_textio_parse_number_fast (p, end, &v, &q) || (q < end && *q != delim)))
             {
-              NumberStatus st;
+              GmTextIONumberStatus st;
 
               q = field_end (p, end, delim);
               st = parse_number_slow (p, q, &v);
-              if (st != NUMBER_OK)
+              if (st != GM_TEXTIO_NUMBER_OK)
                 {
                   int64_t found = 1 + j + count_fields (p, end, delim);
-                  g_autofree char *text = excerpt (p, (gsize) (q - p));
+                  g_autofree char *text = gm_textio_excerpt (p, (gsize) (q - p));
                   g_autofree char *col = g_utf8_make_valid (value_label (tp, j), -1);
 
                   if (found != tp->n_fields)
@@ -808,9 +450,9 @@ parse_row (TextParser  *tp,
                   g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
                                "%s: line %" G_GINT64_FORMAT ": column %" G_GINT64_FORMAT " ('%s'): '%s' is %s",
                                tp->name, tp->ls.line_no, j + 2, col, text,
-                               st == NUMBER_NOT_FINITE
+                               st == GM_TEXTIO_NUMBER_NOT_FINITE
                                ? "not a finite number (NaN and infinity are not accepted)"
-                               : st == NUMBER_RANGE ? "outside the float32 range" : "not a number");
+                               : st == GM_TEXTIO_NUMBER_RANGE ? "outside the float32 range" : "not a number");
                   return FALSE;
                 }
             }
@@ -1028,13 +670,10 @@ parse_text (TextParser  *tp,
     return NULL;
   tp->indptr[0] = 0;
 
-  while ((r = line_source_next (&tp->ls, &line, &len, error)) > 0)
+  while ((r = gm_textio_line_source_next (&tp->ls, &line, &len, error)) > 0)
     {
-      if (tp->ls.line_no == 1 && len >= 3 && memcmp (line, "\xEF\xBB\xBF", 3) == 0)
-        {
-          line += 3;
-          len -= 3;
-        }
+      if (tp->ls.line_no == 1)
+        gm_textio_skip_bom (&line, &len);
       if (len == 0)
         continue;
       if (!tp->have_header)
@@ -1047,13 +686,13 @@ parse_text (TextParser  *tp,
         return NULL;
       if ((++progress_tick & 255) == 0)
         {
-          if (is_cancelled (tp->opts))
+          if (gm_textio_is_cancelled (tp->opts))
             {
               g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "%s: reading was cancelled", tp->name);
               return NULL;
             }
           if (tp->opts != NULL && tp->opts->progress != NULL && (progress_tick & 4095) == 0)
-            tp->opts->progress (line_source_fraction (&tp->ls, tp->file_size), "Reading text",
+            tp->opts->progress (gm_textio_line_source_fraction (&tp->ls), "Reading text",
                                 tp->opts->progress_data);
         }
     }
@@ -1071,7 +710,7 @@ parse_text (TextParser  *tp,
                    tp->name, tp->header_line);
       return NULL;
     }
-  if (is_cancelled (tp->opts))
+  if (gm_textio_is_cancelled (tp->opts))
     {
       g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "%s: reading was cancelled", tp->name);
       return NULL;
@@ -1115,9 +754,9 @@ parse_text (TextParser  *tp,
     {
       GError *local = NULL;
 
-      if (!check_memory (tp->opts, tp->name,
-                         text_parser_bytes (tp, file.indptr[n_rows] * 2, n_rows + n_values + 2),
-                         "transposing the matrix", error) ||
+      if (!gm_textio_check_memory (tp->opts, tp->name,
+                                   text_parser_bytes (tp, file.indptr[n_rows] * 2, n_rows + n_values + 2),
+                                   "transposing the matrix", error) ||
           !gm_csr_transpose (&file, &ds->X, &local))
         {
           if (local != NULL)
@@ -1194,7 +833,7 @@ gm_parse_text_buffer (const char           *name,
   tp.name = name;
   tp.opts = opts;
   tp.delim = delim;
-  line_source_init_memory (&tp.ls, name, buf, len, opts);
+  gm_textio_line_source_init_memory (&tp.ls, name, buf, len, opts);
   ds = parse_text (&tp, ',', error);
   text_parser_clear (&tp);
   return ds;
@@ -1224,229 +863,14 @@ gm_read_text (const char           *path,
     }
   tp.name = path;
   tp.opts = opts;
-  if (!line_source_open (&tp.ls, path, opts, error))
+  if (!gm_textio_line_source_open (&tp.ls, path, opts, 4 << 20, error))
     return NULL;
-  tp.file_size = g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
   ds = parse_text (&tp, fallback, error);
   text_parser_clear (&tp);
   return ds;
 }
 
 /* ---------------------------------------------------------------- writer */
-
-typedef struct
-{
-  const char *path;      /* the final path, for messages */
-  int         fd;
-  gzFile      gz;
-  char       *buf;
-  gsize       len;
-  gsize       size;
-} Sink;
-
-static gboolean
-sink_open (Sink        *s,
-           const char  *file,
-           const char  *path,
-           gboolean     gzip,
-           int          level,
-           GError     **error)
-{
-  memset (s, 0, sizeof *s);
-  s->path = path;
-  s->fd = open (file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (s->fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot create: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  if (gzip)
-    {
-      char mode[8];
-
-      g_snprintf (mode, sizeof mode, "wb%d", CLAMP (level, 1, 9));
-      s->gz = gzdopen (s->fd, mode);
-      if (s->gz == NULL)
-        {
-          close (s->fd);
-          g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot start gzip compression", path);
-          return FALSE;
-        }
-      s->fd = -1;
-      gzbuffer (s->gz, 1 << 20);
-    }
-  s->size = 4 << 20;
-  s->buf = g_malloc (s->size);
-  return TRUE;
-}
-
-static gboolean
-sink_flush (Sink    *s,
-            GError **error)
-{
-  gsize done = 0;
-
-  if (s->gz != NULL)
-    {
-      if (s->len > 0 && gzwrite (s->gz, s->buf, (unsigned) s->len) != (int) s->len)
-        {
-          int errnum = Z_OK;
-          const char *msg = gzerror (s->gz, &errnum);
-          g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot write: %s", s->path,
-                       errnum == Z_ERRNO ? g_strerror (errno) : msg);
-          return FALSE;
-        }
-      s->len = 0;
-      return TRUE;
-    }
-  while (done < s->len)
-    {
-      ssize_t n = write (s->fd, s->buf + done, s->len - done);
-      if (n < 0)
-        {
-          int saved = errno;
-          if (saved == EINTR)
-            continue;
-          g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot write: %s", s->path, g_strerror (saved));
-          return FALSE;
-        }
-      done += (gsize) n;
-    }
-  s->len = 0;
-  return TRUE;
-}
-
-/* A pointer to at least @n free bytes. */
-static inline char *
-sink_reserve (Sink    *s,
-              gsize    n,
-              GError **error)
-{
-  if (G_UNLIKELY (s->size - s->len < n))
-    {
-      if (!sink_flush (s, error))
-        return NULL;
-      if (s->size < n)
-        {
-          s->size = n;
-          s->buf = g_realloc (s->buf, n);
-        }
-    }
-  return s->buf + s->len;
-}
-
-static inline gboolean
-sink_append (Sink        *s,
-             const char  *bytes,
-             gsize        n,
-             GError     **error)
-{
-  char *p = sink_reserve (s, n, error);
-
-  if (p == NULL)
-    return FALSE;
-  memcpy (p, bytes, n);
-  s->len += n;
-  return TRUE;
-}
-
-/* Closes the sink; on error (or with @failed) everything is released anyway. */
-static gboolean
-sink_close (Sink      *s,
-            gboolean   failed,
-            GError   **error)
-{
-  gboolean ok = failed ? FALSE : sink_flush (s, error);
-
-  if (s->gz != NULL)
-    {
-      int rc = gzclose (s->gz);
-      if (ok && rc != Z_OK)
-        {
-          g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot finish the gzip stream (zlib error %d)",
-                       s->path, rc);
-          ok = FALSE;
-        }
-    }
-  else if (s->fd >= 0)
-    {
-      if (close (s->fd) != 0 && ok)
-        {
-          int saved = errno;
-          g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: cannot write: %s", s->path, g_strerror (saved));
-          ok = FALSE;
-        }
-    }
-  s->gz = NULL;
-  s->fd = -1;
-  g_clear_pointer (&s->buf, g_free);
-  return ok;
-}
-
-static const char digit_pairs[] =
-  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-  "8081828384858687888990919293949596979899";
-
-static inline char *
-format_uint (char    *p,
-             guint64  v)
-{
-  char tmp[24];
-  char *t = tmp + sizeof tmp;
-  gsize n;
-
-  while (v >= 100)
-    {
-      guint d = (guint) (v % 100) * 2;
-      v /= 100;
-      *--t = digit_pairs[d + 1];
-      *--t = digit_pairs[d];
-    }
-  if (v >= 10)
-    {
-      guint d = (guint) v * 2;
-      *--t = digit_pairs[d + 1];
-      *--t = digit_pairs[d];
-    }
-  else
-    *--t = (char) ('0' + v);
-  n = (gsize) (tmp + sizeof tmp - t);
-  memcpy (p, t, n);
-  return p + n;
-}
-
-/* Writes @v (at most 32 bytes): integral values without decimals, others
- * with the fewest significant digits that read back as the same float. */
-static char *
-format_value (char  *p,
-              float  v)
-{
-  static const char *formats[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
-  double d = v;
-  char tmp[G_ASCII_DTOSTR_BUF_SIZE];
-  gsize n;
-
-  if (d >= -9.0e15 && d <= 9.0e15 && d == floor (d))
-    {
-      if (d < 0)
-        {
-          *p++ = '-';
-          d = -d;
-        }
-      return format_uint (p, (guint64) d);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_ascii_formatd (tmp, sizeof tmp, formats[i], d);
-      if (i + 1 == G_N_ELEMENTS (formats) || (float) g_ascii_strtod (tmp, NULL) == v)
-        break;
-    }
-  n = MIN (strlen (tmp), 32);
-  memcpy (p, tmp, n);
-  return p + n;
-}
 
 /* Labels with the delimiter, a quote or a line break must be quoted; so are
  * those with the other common delimiter, or a reader that detects the
@@ -1462,10 +886,10 @@ label_needs_quotes (const char *s,
 }
 
 static gboolean
-write_label (Sink        *s,
-             const char  *label,
-             char         delim,
-             GError     **error)
+write_label (GmTextIOSink  *s,
+             const char    *label,
+             char           delim,
+             GError       **error)
 {
   GString *q;
   gboolean ok;
@@ -1473,7 +897,7 @@ write_label (Sink        *s,
   if (label == NULL)
     return TRUE;
   if (!label_needs_quotes (label, delim))
-    return sink_append (s, label, strlen (label), error);
+    return gm_textio_sink_append (s, label, strlen (label), error);
   q = g_string_sized_new (strlen (label) + 8);
   g_string_append_c (q, '"');
   for (const char *c = label; *c; c++)
@@ -1483,26 +907,13 @@ write_label (Sink        *s,
       g_string_append_c (q, *c);
     }
   g_string_append_c (q, '"');
-  ok = sink_append (s, q->str, q->len, error);
+  ok = gm_textio_sink_append (s, q->str, q->len, error);
   g_string_free (q, TRUE);
   return ok;
 }
 
 static gboolean
-write_cancelled (const GmWriteOptions  *opts,
-                 const char            *path,
-                 GError               **error)
-{
-  if (opts != NULL && opts->cancel != NULL && g_atomic_int_get (opts->cancel) != 0)
-    {
-      g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "%s: writing was cancelled", path);
-      return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-write_text_body (Sink                  *s,
+write_text_body (GmTextIOSink          *s,
                  const GmDataset       *ds,
                  char                   delim,
                  const GmWriteOptions  *opts,
@@ -1525,7 +936,7 @@ write_text_body (Sink                  *s,
                          : ds->gene_ids != NULL ? ds->gene_ids[j] : NULL;
       char fallback[32];
 
-      if (!sink_append (s, &delim, 1, error))
+      if (!gm_textio_sink_append (s, &delim, 1, error))
         return FALSE;
       if (name == NULL)
         {
@@ -1535,7 +946,7 @@ write_text_body (Sink                  *s,
       if (!write_label (s, name, delim, error))
         return FALSE;
     }
-  if (!sink_append (s, "\n", 1, error))
+  if (!gm_textio_sink_append (s, "\n", 1, error))
     return FALSE;
 
   for (int64_t r = 0; r < X->n_rows; r++)
@@ -1546,7 +957,7 @@ write_text_body (Sink                  *s,
 
       if ((r & 63) == 0)
         {
-          if (write_cancelled (opts, s->path, error))
+          if (gm_textio_write_cancelled (opts, s->path, error))
             return FALSE;
           if (opts != NULL && opts->progress != NULL && (r & 1023) == 0)
             opts->progress ((double) r / (double) X->n_rows, "Writing text", opts->progress_data);
@@ -1568,19 +979,19 @@ write_text_body (Sink                  *s,
           while (gap > 0)
             {
               gsize chunk = (gsize) MIN (gap, (int64_t) sizeof zeros / 2);
-              if (!sink_append (s, zeros, chunk * 2, error))
+              if (!gm_textio_sink_append (s, zeros, chunk * 2, error))
                 return FALSE;
               gap -= (int64_t) chunk;
             }
           if (col >= X->n_cols)
             break;
-          if ((p = sink_reserve (s, 40, error)) == NULL)
+          if ((p = gm_textio_sink_reserve (s, 40, error)) == NULL)
             return FALSE;
           *p = delim;
-          s->len += (gsize) (format_value (p + 1, X->data[k]) - p);
+          s->len += (gsize) (gm_textio_format_value (p + 1, X->data[k]) - p);
           next_col = col + 1;
         }
-      if (!sink_append (s, "\n", 1, error))
+      if (!gm_textio_sink_append (s, "\n", 1, error))
         return FALSE;
     }
   return TRUE;
@@ -1594,7 +1005,7 @@ gm_write_text (const GmDataset       *ds,
                GError               **error)
 {
   GmOutput out;
-  Sink sink;
+  GmTextIOSink sink;
   gboolean gzip;
   int level = 1;
   gboolean ok;
@@ -1615,14 +1026,14 @@ gm_write_text (const GmDataset       *ds,
 
   if (!gm_output_begin (&out, path, FALSE, error))
     return FALSE;
-  if (!sink_open (&sink, out.tmp_path, path, gzip, level, error))
+  if (!gm_textio_sink_open (&sink, out.tmp_path, path, gzip, level, 4 << 20, error))
     {
       gm_output_abort (&out);
       return FALSE;
     }
   ok = write_text_body (&sink, ds, delim, opts, error);
-  ok = sink_close (&sink, !ok, ok ? error : NULL) && ok;
-  if (ok && write_cancelled (opts, path, error))
+  ok = gm_textio_sink_close (&sink, !ok, ok ? error : NULL) && ok;
+  if (ok && gm_textio_write_cancelled (opts, path, error))
     ok = FALSE;
   if (!ok)
     {
