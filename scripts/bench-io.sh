@@ -126,6 +126,7 @@ measure() {
   log "$task | $tool"
   for ((r = 1; r <= REPS; r++)); do
     rm -rf "$WORK"/out.*
+    sync  # earlier runs' dirty pages must not be written back during this one
     if ! /usr/bin/time -v -o "$tf" "$@" > "$lf" 2>&1; then
       log "  run $r FAILED: $*"; tail -n 5 "$lf" | sed 's/^/    /' >&2
       printf '%s\t%s\tfailed\t-\t%s\n' "$task" "$tool" "$(tail -n 1 "$lf" | tr '\t' ' ' | cut -c1-120)" >> "$RESULTS"
