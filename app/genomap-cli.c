@@ -107,6 +107,22 @@ static GOptionEntry read_entries[] = {
   { NULL }
 };
 
+void
+read_options_from_flags (GmReadOptions *opts,
+                         Progress      *progress)
+{
+  gm_read_options_init (opts);
+  opts->layer = opt_layer;
+  opts->use_raw = opt_use_raw;
+  opts->genome = opt_genome;
+  opts->all_features = opt_all_features;
+  opts->orientation = opt_cells_rows ? GM_ORIENT_CELLS_ROWS
+                      : opt_genes_rows ? GM_ORIENT_GENES_ROWS : GM_ORIENT_AUTO;
+  opts->progress = on_progress;
+  opts->progress_data = progress;
+  opts->cancel = &cancel_flag;
+}
+
 GmDataset *
 read_input (const char  *path,
             Progress    *progress,
@@ -114,16 +130,7 @@ read_input (const char  *path,
 {
   GmReadOptions opts;
 
-  gm_read_options_init (&opts);
-  opts.layer = opt_layer;
-  opts.use_raw = opt_use_raw;
-  opts.genome = opt_genome;
-  opts.all_features = opt_all_features;
-  opts.orientation = opt_cells_rows ? GM_ORIENT_CELLS_ROWS
-                     : opt_genes_rows ? GM_ORIENT_GENES_ROWS : GM_ORIENT_AUTO;
-  opts.progress = on_progress;
-  opts.progress_data = progress;
-  opts.cancel = &cancel_flag;
+  read_options_from_flags (&opts, progress);
   return gm_read (path, &opts, error);
 }
 
@@ -480,6 +487,30 @@ cmd_convert (int    argc,
       return EXIT_OUTPUT;
     }
 
+  gm_write_options_init (&wopts);
+  wopts.dense = opt_dense;
+  wopts.compression = opt_compression;
+  wopts.progress = on_progress;
+  wopts.progress_data = &progress;
+  wopts.cancel = &cancel_flag;
+
+  /* h5ad → h5ad streams the matrix block by block when it can. */
+  if (opt_layout == NULL)
+    {
+      GmReadOptions ropts;
+      g_autoptr(GHashTable) uns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      gboolean applicable = FALSE;
+
+      read_options_from_flags (&ropts, &progress);
+      g_hash_table_insert (uns, (gpointer) "genomap_source_file", g_path_get_basename (argv[1]));
+      g_hash_table_insert (uns, (gpointer) "genomap_source_format", g_strdup ("h5ad"));
+      g_hash_table_insert (uns, (gpointer) "genomap_version", g_strdup (PACKAGE_VERSION));
+      if (gm_convert_h5ad_streaming (argv[1], opt_output, &ropts, &wopts, uns, &applicable, &error))
+        return EXIT_OK;
+      if (applicable)
+        return fail (error);
+    }
+
   if (opt_layout != NULL)
     {
       layout = gm_layout_load (opt_layout, &error);
@@ -498,12 +529,6 @@ cmd_convert (int    argc,
       gm_layout_attach (layout, ds);
     }
 
-  gm_write_options_init (&wopts);
-  wopts.dense = opt_dense;
-  wopts.compression = opt_compression;
-  wopts.progress = on_progress;
-  wopts.progress_data = &progress;
-  wopts.cancel = &cancel_flag;
   g_hash_table_insert (ds->uns, g_strdup ("genomap_source_file"), g_path_get_basename (argv[1]));
   g_hash_table_insert (ds->uns, g_strdup ("genomap_source_format"), g_strdup (gm_format_name (ds->format)));
   g_hash_table_insert (ds->uns, g_strdup ("genomap_version"), g_strdup (PACKAGE_VERSION));
@@ -539,7 +564,8 @@ print_help (void)
            "  info      Tell what is in a dataset (format, cells, genes, counts, annotations)\n"
            "  convert   Convert a dataset to h5ad, loom, CSV/TSV or 10x Matrix Market\n"
            "  layout    Place genes on a grid (a GenoMap layout) and save it as TSV\n"
-           "  render    Draw cells, groups or group differences as GenoMap figures (PNG, SVG, PDF)\n\n"
+           "  render    Draw cells, groups or group differences as GenoMap figures (PNG, SVG, PDF)\n"
+           "\n"
            "Formats read: .h5ad (anndata 0.6 to 0.11), 10x .h5 (Cell Ranger 1 to 9), 10x Matrix Market\n"
            "folders, .loom (2 and 3), CSV/TSV (optionally gzipped).\n\n"
            "Options:\n"

@@ -29,6 +29,7 @@ extern gint cancel_flag;
 int             fail            (const GError *error);
 int             usage_error     (GOptionContext *ctx, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 void            on_progress     (double fraction, const char *stage, gpointer user_data);
+void            read_options_from_flags (GmReadOptions *opts, Progress *progress);
 GmDataset      *read_input      (const char *path, Progress *progress, GError **error);
 GOptionContext *new_context     (const char *param, const char *summary, GOptionEntry *entries,
                                  gboolean with_read);

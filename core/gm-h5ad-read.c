@@ -1030,6 +1030,16 @@ gm_read_h5ad (const char           *path,
       goto out;
     }
 
+  if (opts->metadata_only)
+    {
+      adopt_gene_ids (ds);
+      ds->format_detail = g_strdup_printf ("%s (annotations only)", matrix);
+      ds->path = g_strdup (path);
+      ds->format = GM_FORMAT_H5AD;
+      ok = TRUE;
+      goto out;
+    }
+
   {
     GmCsr m = { 0 };
     gboolean read_ok;

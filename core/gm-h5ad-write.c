@@ -412,6 +412,17 @@ gm_write_h5ad (const GmDataset       *ds,
                const GmWriteOptions  *opts,
                GError               **error)
 {
+  return gm_write_h5ad_with_x (ds, path, opts, NULL, NULL, error);
+}
+
+gboolean
+gm_write_h5ad_with_x (const GmDataset       *ds,
+                      const char            *path,
+                      const GmWriteOptions  *opts,
+                      GmWriteXFunc           write_x,
+                      gpointer               user_data,
+                      GError               **error)
+{
   GmWriteOptions defaults;
   GmOutput out;
   Writer w;
@@ -446,7 +457,12 @@ gm_write_h5ad (const GmDataset       *ds,
 
   if (opts->progress)
     opts->progress (0.0, "Writing the matrix", opts->progress_data);
-  if (opts->dense || opts->dense_X != NULL)
+  if (write_x != NULL)
+    {
+      if (!write_x (file, user_data, error))
+        goto out;
+    }
+  else if (opts->dense || opts->dense_X != NULL)
     {
       if (!write_dense (&w, file, "X", &ds->X, opts->dense_X, error))
         goto out;

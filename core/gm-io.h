@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <hdf5.h>
+
 #include "gm-dataset.h"
 
 G_BEGIN_DECLS
@@ -27,6 +29,7 @@ typedef struct
   gboolean       all_features;   /* 10x: keep non-"Gene Expression" features */
   GmOrientation  orientation;    /* text: force the orientation */
   guint64        memory_limit;   /* 0 = gm_memory_budget () */
+  gboolean       metadata_only;  /* h5ad: names and annotations only; X keeps its shape, no entries */
   GmProgressFunc progress;
   gpointer       progress_data;
   const gint    *cancel;         /* non-zero → stop with GM_ERROR_CANCELLED */
@@ -79,6 +82,19 @@ gboolean   gm_write               (const GmDataset *ds, const char *path, const 
                                    GError **error);
 
 gboolean   gm_write_h5ad          (const GmDataset *ds, const char *path, const GmWriteOptions *opts, GError **error);
+/* The same, with X written by @write_x (into the open file, as the object "X"). */
+typedef gboolean (*GmWriteXFunc) (hid_t file, gpointer user_data, GError **error);
+gboolean   gm_write_h5ad_with_x   (const GmDataset *ds, const char *path, const GmWriteOptions *opts,
+                                   GmWriteXFunc write_x, gpointer user_data, GError **error);
+
+/* h5ad → h5ad without holding the matrix: when the input's X is a csr_matrix whose rows are
+ * already canonical (sorted, unique, non-zero — what anndata and scanpy write), blocks of rows
+ * are read, checked and written as they come.  Sets *applicable to FALSE (and returns FALSE
+ * with no error) when the input does not qualify; the caller then uses gm_read + gm_write.
+ * @uns_extra (may be NULL) adds string entries to uns. */
+gboolean   gm_convert_h5ad_streaming (const char *in, const char *out, const GmReadOptions *ropts,
+                                      const GmWriteOptions *wopts, GHashTable *uns_extra,
+                                      gboolean *applicable, GError **error);
 gboolean   gm_write_loom          (const GmDataset *ds, const char *path, const GmWriteOptions *opts, GError **error);
 gboolean   gm_write_text          (const GmDataset *ds, const char *path, char delim, const GmWriteOptions *opts, GError **error);
 gboolean   gm_write_10x_mtx       (const GmDataset *ds, const char *dir, const GmWriteOptions *opts, GError **error);
