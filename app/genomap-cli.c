@@ -565,7 +565,9 @@ print_help (void)
            "  convert   Convert a dataset to h5ad, loom, CSV/TSV or 10x Matrix Market\n"
            "  layout    Place genes on a grid (a GenoMap layout) and save it as TSV\n"
            "  render    Draw cells, groups or group differences as GenoMap figures (PNG, SVG, PDF)\n"
-           "\n"
+           "  simulate  Simulate data for imputation benchmarks (Splatter-style, SAVER-style, hold-out)\n"
+           "  impute    Impute a count matrix with a CPU baseline (kNN smoothing, MAGIC)\n"
+           "  evaluate  Score an imputation against a reference or a hold-out\n\n"
            "Formats read: .h5ad (anndata 0.6 to 0.11), 10x .h5 (Cell Ranger 1 to 9), 10x Matrix Market\n"
            "folders, .loom (2 and 3), CSV/TSV (optionally gzipped).\n\n"
            "Options:\n"
@@ -629,6 +631,12 @@ main (int    argc,
     return cmd_layout (argc - 1, argv + 1);
   if (strcmp (cmd, "render") == 0)
     return cmd_render (argc - 1, argv + 1);
+  if (strcmp (cmd, "simulate") == 0)
+    return cmd_simulate (argc - 1, argv + 1);
+  if (strcmp (cmd, "evaluate") == 0)
+    return cmd_evaluate (argc - 1, argv + 1);
+  if (strcmp (cmd, "impute") == 0)
+    return cmd_impute (argc - 1, argv + 1);
 
   g_printerr ("genomap-cli: unknown command '%s'\nTry 'genomap-cli --help'.\n", cmd);
   return EXIT_USAGE;

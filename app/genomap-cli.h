@@ -37,3 +37,6 @@ gboolean        parse_or_usage  (GOptionContext *ctx, int *argc, char ***argv, i
 
 int             cmd_layout      (int argc, char **argv);
 int             cmd_render      (int argc, char **argv);
+int             cmd_simulate    (int argc, char **argv);
+int             cmd_evaluate    (int argc, char **argv);
+int             cmd_impute      (int argc, char **argv);

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# test-cli-impute.sh — genomap-cli simulate, impute and evaluate: usage, outputs, exit statuses.
+set -u
+cli=${GM_CLI:?GM_CLI must name genomap-cli}
+data=${GM_TEST_DATA:?GM_TEST_DATA must name tests/data}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+check () {  # name, expected status, command…
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then
+    pass=$((pass + 1)); echo "ok - $name"
+  else
+    fail=$((fail + 1)); echo "FAIL - $name: exit $got, expected $want"; cat "$tmp/err"
+  fi
+}
+expect () {  # name, file, pattern
+  if grep -q -- "$3" "$2"; then
+    pass=$((pass + 1)); echo "ok - $1"
+  else
+    fail=$((fail + 1)); echo "FAIL - $1: '$3' not in:"; cat "$2"
+  fi
+}
+same () {  # name, file, file
+  if cmp -s "$2" "$3"; then
+    pass=$((pass + 1)); echo "ok - $1"
+  else
+    fail=$((fail + 1)); echo "FAIL - $1: $2 and $3 differ"
+  fi
+}
+
+check "help lists simulate" 0 "$cli" --help
+expect "help names simulate" "$tmp/out" "simulate"
+expect "help names evaluate" "$tmp/out" "evaluate"
+expect "help names impute" "$tmp/out" "impute"
+check "simulate --help" 0 "$cli" simulate --help
+expect "simulate --help explains percent" "$tmp/out" "PERCENT"
+check "evaluate --help" 0 "$cli" evaluate --help
+expect "evaluate --help explains hold-out" "$tmp/out" "holdout"
+check "impute --help" 0 "$cli" impute --help
+
+# usage errors
+check "simulate without mode" 2 "$cli" simulate "$data/csr_counts.h5ad" -o "$tmp/o.h5ad"
+check "simulate two modes" 2 "$cli" simulate "$data/csr_counts.h5ad" --efficiency 1 --holdout 0.1 -o "$tmp/o.h5ad"
+check "simulate without -o" 2 "$cli" simulate "$data/csr_counts.h5ad" --efficiency 1
+check "simulate bad alpha" 2 "$cli" simulate "$data/csr_counts.h5ad" --alpha 10 -o "$tmp/o.h5ad"
+check "simulate efficiency above 100" 2 "$cli" simulate "$data/csr_counts.h5ad" --efficiency 150 -o "$tmp/o.h5ad"
+check "holdout fraction 1" 2 "$cli" simulate "$data/csr_counts.h5ad" --holdout 1 -o "$tmp/o.h5ad"
+check "holdout needs h5ad" 2 "$cli" simulate "$data/csr_counts.h5ad" --holdout 0.2 -o "$tmp/o.loom"
+check "splat with input" 2 "$cli" simulate "$data/csr_counts.h5ad" --splat -o "$tmp/o.h5ad"
+check "impute ernet not built" 2 "$cli" impute "$data/csr_counts.h5ad" --method ernet -o "$tmp/o.h5ad"
+expect "ernet message" "$tmp/err" "not built yet"
+check "impute unknown method" 2 "$cli" impute "$data/csr_counts.h5ad" --method saver -o "$tmp/o.h5ad"
+check "impute needs h5ad" 2 "$cli" impute "$data/csr_counts.h5ad" -o "$tmp/o.csv"
+check "evaluate without --imputed" 2 "$cli" evaluate --reference "$data/csr_counts.h5ad"
+check "evaluate bad scale" 2 "$cli" evaluate --reference "$data/csr_counts.h5ad" --imputed "$data/csr_counts.h5ad" --scale log
+check "missing input" 3 "$cli" simulate "$tmp/nope.h5ad" --efficiency 1 -o "$tmp/o.h5ad"
+expect "missing input named" "$tmp/err" "nope.h5ad"
+test ! -e "$tmp/o.h5ad" && { pass=$((pass + 1)); echo "ok - no output after errors"; } \
+  || { fail=$((fail + 1)); echo "FAIL - output left after errors"; }
+
+# splat reference, deterministic
+check "splat" 0 "$cli" simulate --splat --cells 300 --genes 200 --groups 3 --seed 4 -o "$tmp/ref.h5ad"
+check "splat again" 0 "$cli" simulate --splat --cells 300 --genes 200 --groups 3 --seed 4 -o "$tmp/ref2.h5ad"
+"$cli" convert "$tmp/ref.h5ad" -o "$tmp/ref.csv" 2>/dev/null
+"$cli" convert "$tmp/ref2.h5ad" -o "$tmp/ref2.csv" 2>/dev/null
+same "splat is deterministic" "$tmp/ref.csv" "$tmp/ref2.csv"
+check "info splat" 0 "$cli" info "$tmp/ref.h5ad"
+expect "splat counts are integers" "$tmp/out" "integer counts"
+expect "splat has groups" "$tmp/out" "Group3"
+
+# SAVER-style observations: --efficiency 0.5 is --alpha 10,2000
+check "efficiency" 0 "$cli" simulate "$tmp/ref.h5ad" --efficiency 0.5 --seed 1 -o "$tmp/obs.h5ad"
+check "alpha" 0 "$cli" simulate "$tmp/ref.h5ad" --alpha 10,2000 --seed 1 -o "$tmp/obs2.h5ad"
+"$cli" convert "$tmp/obs.h5ad" -o "$tmp/obs.csv" 2>/dev/null
+"$cli" convert "$tmp/obs2.h5ad" -o "$tmp/obs2.csv" 2>/dev/null
+same "--efficiency 0.5 equals --alpha 10,2000" "$tmp/obs.csv" "$tmp/obs2.csv"
+check "info obs" 0 "$cli" info --json "$tmp/obs.h5ad"
+expect "obs keeps 300 cells" "$tmp/out" '"n_cells": 300'
+expect "obs has efficiency" "$tmp/out" '"efficiency"'
+expect "obs is integer" "$tmp/out" '"is_integer": true'
+
+# impute and evaluate
+check "impute knn" 0 "$cli" impute "$tmp/obs.h5ad" -o "$tmp/knn.h5ad"
+check "impute magic" 0 "$cli" impute "$tmp/obs.h5ad" --method magic --threads 1 -o "$tmp/magic.h5ad"
+check "info imputed" 0 "$cli" info --json "$tmp/magic.h5ad"
+expect "imputed keeps cells" "$tmp/out" '"n_cells": 300'
+expect "imputed has a counts layer" "$tmp/out" 'layers'
+check "counts layer is the input" 0 "$cli" convert --layer counts "$tmp/magic.h5ad" -o "$tmp/layer.csv"
+same "layers/counts equals the observed counts" "$tmp/obs.csv" "$tmp/layer.csv"
+check "evaluate" 0 "$cli" evaluate --reference "$tmp/ref.h5ad" --observed "$tmp/obs.h5ad" --imputed "$tmp/magic.h5ad"
+expect "evaluate prints the median" "$tmp/out" "median"
+expect "evaluate counts improved genes" "$tmp/out" "Improved: "
+check "evaluate --json" 0 "$cli" evaluate --json --reference "$tmp/ref.h5ad" --observed "$tmp/obs.h5ad" \
+  --imputed "$tmp/knn.h5ad" --per-gene "$tmp/genes.tsv"
+expect "json before" "$tmp/out" '"before": {"median"'
+expect "json improved" "$tmp/out" '"n_improved"'
+expect "per-gene header" "$tmp/genes.tsv" "gene	r_before	r_after	mse_before	mse_after"
+[ "$(wc -l < "$tmp/genes.tsv")" -eq 201 ] && { pass=$((pass + 1)); echo "ok - per-gene rows"; } \
+  || { fail=$((fail + 1)); echo "FAIL - per-gene rows: $(wc -l < "$tmp/genes.tsv")"; }
+check "evaluate identical" 0 "$cli" evaluate --json --scale raw --reference "$tmp/ref.h5ad" --imputed "$tmp/ref.h5ad"
+expect "identical gives r = 1" "$tmp/out" '"after": {"median": 1,'
+check "evaluate mismatched genes" 3 "$cli" evaluate --reference "$tmp/ref.h5ad" --imputed "$data/csr_counts.h5ad"
+expect "mismatch explained" "$tmp/err" "must hold the same"
+
+# undefined r: the fixture has genes that are constant in some data; an all-zero gene is listed
+check "evaluate fixture" 0 "$cli" evaluate --json --reference "$data/csr_counts.h5ad" --imputed "$data/csr_counts.h5ad"
+expect "undefined listed" "$tmp/out" '"undefined_after": \['
+
+# hold-out
+check "holdout" 0 "$cli" simulate "$tmp/obs.h5ad" --holdout 0.1 --seed 2 -o "$tmp/masked.h5ad"
+expect "holdout reports" "$tmp/err" "hid "
+check "impute masked" 0 "$cli" impute "$tmp/masked.h5ad" --method magic -o "$tmp/masked-magic.h5ad"
+check "evaluate holdout" 0 "$cli" evaluate --holdout "$tmp/masked.h5ad" --imputed "$tmp/masked-magic.h5ad"
+expect "holdout overall r" "$tmp/out" "overall Pearson r"
+# the unmasked counts are a perfect imputation
+check "evaluate holdout perfect" 0 "$cli" evaluate --json --holdout "$tmp/masked.h5ad" --imputed "$tmp/obs.h5ad"
+expect "perfect hold-out r = 1" "$tmp/out" '"overall_r": 1,'
+check "evaluate holdout on a plain file" 3 "$cli" evaluate --holdout "$tmp/obs.h5ad" --imputed "$tmp/obs.h5ad"
+check "holdout excludes reference" 2 "$cli" evaluate --holdout "$tmp/masked.h5ad" --reference "$tmp/ref.h5ad" \
+  --imputed "$tmp/obs.h5ad"
+
+ls -a "$tmp" | grep -q '\.tmp-' && { fail=$((fail + 1)); echo "FAIL - temporary file left"; } \
+  || { pass=$((pass + 1)); echo "ok - no temporary files left"; }
+
+echo "# $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
