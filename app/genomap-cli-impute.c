@@ -16,6 +16,8 @@
 #include "genomap-cli.h"
 #include "gm-baselines.h"
 #include "gm-evaluate.h"
+#include "gm-impute.h"
+#include "gm-layout.h"
 #include "gm-simulate.h"
 
 static gboolean
@@ -597,6 +599,165 @@ cmd_evaluate (int    argc,
 static char *imp_output, *imp_method;
 static gint64 imp_seed;
 static int imp_threads, imp_k, imp_pcs, imp_t = -1;
+static char *imp_layout, *imp_model, *imp_device, *imp_save_ckpt, *imp_ckpt;
+static int imp_steps = -1, imp_batch = -1;
+static double imp_lr = -1.0;
+static gboolean imp_keep_observed;
+
+static void
+on_ernet_progress (int         step,
+                   int         steps,
+                   double      loss,
+                   double      eta,
+                   const char *text,
+                   gpointer    user_data)
+{
+  Progress *p = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  (void) loss;
+  (void) eta;
+  if (!p->tty || (now - p->last < 200000 && step < steps))
+    return;
+  p->last = now;
+  g_printerr ("\r\033[Ktraining: %s", text);
+  if (step >= steps)
+    g_printerr ("\r\033[K");
+}
+
+/* impute --method ernet: train (or load) an ER-Net, impute, write the h5ad */
+static int
+impute_ernet (GOptionContext *ctx,
+              const char     *input,
+              Progress       *progress)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmDataset) ds = NULL;
+  g_autoptr(GmLayout) layout = NULL;
+  g_autoptr(GmErnetModel) model = NULL;
+  g_autofree float *values = NULL;
+  g_autofree gboolean *imputed = NULL;
+  GmErnetImputeOptions eo;
+  GmErnetConfig cfg;
+  GmWriteOptions wopts;
+  const char *model_name = imp_model != NULL ? imp_model : "compact";
+  gint64 t0;
+  int n_imputed = 0;
+
+  gm_ernet_impute_options_init (&eo);
+  if (strcmp (model_name, "paper") == 0)
+    eo.preset = GM_ERNET_PAPER;
+  else if (strcmp (model_name, "compact") == 0)
+    eo.preset = GM_ERNET_COMPACT;
+  else if (strcmp (model_name, "tiny") == 0)
+    eo.preset = GM_ERNET_TINY;
+  else
+    return usage_error (ctx, "--model takes paper, compact or tiny, not '%s'", model_name);
+  if (imp_device != NULL && strcmp (imp_device, "cuda") == 0)
+    return usage_error (ctx, "--device cuda: the GPU backend is not built into this program; use --device cpu");
+  if (imp_device != NULL && strcmp (imp_device, "cpu") != 0 && strcmp (imp_device, "auto") != 0)
+    return usage_error (ctx, "--device takes auto, cpu or cuda, not '%s'", imp_device);
+  if (imp_device == NULL || strcmp (imp_device, "auto") == 0)
+    g_printerr ("genomap-cli: --device auto: no GPU backend is built, training on the CPU\n");
+  if (imp_steps == 0 || imp_steps < -1 || imp_batch == 0 || imp_batch < -1)
+    return usage_error (ctx, "--steps and --batch must be positive");
+  if (imp_lr != -1.0 && !(imp_lr > 0.0 && isfinite (imp_lr)))
+    return usage_error (ctx, "--lr must be a positive number");
+  if (imp_ckpt != NULL && (imp_layout != NULL || imp_model != NULL || imp_steps > 0 || imp_lr > 0))
+    return usage_error (ctx, "--checkpoint takes the model, layout and scale from the file: "
+                             "it excludes --layout, --model, --steps and --lr");
+  if (imp_steps > 0)
+    eo.steps = imp_steps;
+  if (imp_batch > 0)
+    eo.batch = imp_batch;
+  if (imp_lr > 0)
+    eo.lr = imp_lr;
+  eo.seed = (guint64) imp_seed;
+  eo.keep_observed = imp_keep_observed;
+  eo.cancel = &cancel_flag;
+  eo.progress = on_ernet_progress;
+  eo.progress_data = progress;
+
+  ds = read_input (input, progress, &error);
+  if (ds == NULL)
+    return fail (error);
+  t0 = g_get_monotonic_time ();
+  if (imp_ckpt != NULL)
+    {
+      model = gm_ernet_checkpoint_load (imp_ckpt, &error);
+      if (model == NULL)
+        return fail (error);
+    }
+  else
+    {
+      if (imp_layout != NULL)
+        layout = gm_layout_load (imp_layout, &error);
+      else
+        {
+          GmLayoutOptions lo;
+
+          gm_layout_options_init (&lo);
+          lo.seed = (guint64) imp_seed;
+          lo.progress = on_progress;
+          lo.progress_data = progress;
+          lo.cancel = &cancel_flag;
+          layout = gm_layout_compute (ds, &lo, &error);
+        }
+      if (layout == NULL)
+        return fail (error);
+      model = gm_ernet_model_train (ds, layout, &eo, &error);
+      if (model == NULL)
+        return fail (error);
+      g_printerr ("trained ER-Net (%s) for %d steps in %.2f s\n", model_name, eo.steps,
+                  (g_get_monotonic_time () - t0) / 1e6);
+      if (imp_save_ckpt != NULL && !gm_ernet_checkpoint_save (model, imp_save_ckpt, &error))
+        return fail (error);
+    }
+  values = gm_ernet_model_apply (model, ds, &eo, &imputed, &error);
+  if (values == NULL)
+    return fail (error);
+  for (int64_t j = 0; j < gm_dataset_n_genes (ds); j++)
+    n_imputed += imputed[j] ? 1 : 0;
+  g_printerr ("imputed %" G_GINT64_FORMAT " cells × %d of %" G_GINT64_FORMAT " genes with ernet in %.2f s\n",
+              gm_dataset_n_cells (ds), n_imputed, gm_dataset_n_genes (ds), (g_get_monotonic_time () - t0) / 1e6);
+
+  cfg = gm_ernet_get_config (gm_ernet_model_net (model));
+  gm_ernet_mark_imputed (ds, imputed);
+  gm_layout_attach (gm_ernet_model_layout (model), ds);
+  set_uns (ds, "genomap_impute_method", g_strdup ("ernet"));
+  set_uns (ds, "genomap_impute_model", imp_ckpt != NULL ? g_strdup_printf ("checkpoint (ngf %d)", cfg.ngf)
+                                                         : g_strdup_printf ("%s (ngf %d)", model_name, cfg.ngf));
+  set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", gm_ernet_model_steps (model)));
+  if (imp_ckpt != NULL)
+    set_uns (ds, "genomap_impute_checkpoint", g_path_get_basename (imp_ckpt));
+  else
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      set_uns (ds, "genomap_impute_batch", g_strdup_printf ("%d", eo.batch));
+      set_uns (ds, "genomap_impute_lr", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", eo.lr)));
+      set_uns (ds, "genomap_impute_seed", g_strdup_printf ("%" G_GINT64_FORMAT, imp_seed));
+    }
+  {
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    set_uns (ds, "genomap_impute_value_scale",
+             g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", gm_ernet_model_scale (model))));
+  }
+  set_uns (ds, "genomap_impute_keep_observed", g_strdup (imp_keep_observed ? "yes" : "no"));
+  set_uns (ds, "genomap_impute_scale", g_strdup ("counts"));
+  set_uns (ds, "genomap_source_file", g_path_get_basename (input));
+  set_uns (ds, "genomap_version", g_strdup (PACKAGE_VERSION));
+
+  gm_write_options_init (&wopts);
+  wopts.dense_X = values;
+  wopts.counts_layer = &ds->X;
+  wopts.progress = on_progress;
+  wopts.progress_data = progress;
+  wopts.cancel = &cancel_flag;
+  if (!gm_write_h5ad (ds, imp_output, &wopts, &error))
+    return fail (error);
+  return EXIT_OK;
+}
 
 int
 cmd_impute (int    argc,
@@ -604,17 +765,26 @@ cmd_impute (int    argc,
 {
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &imp_output, "Write the imputed data to this .h5ad", "OUT.h5ad" },
-    { "method", 0, 0, G_OPTION_ARG_STRING, &imp_method, "knn (default) or magic; ernet is not built yet", "METHOD" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &imp_method, "knn (default), magic or ernet", "METHOD" },
     { "k", 0, 0, G_OPTION_ARG_INT, &imp_k, "Neighbours (knn: 15, self included; magic: 5, self excluded)", "K" },
     { "pcs", 0, 0, G_OPTION_ARG_INT, &imp_pcs, "Principal components (knn: 10; magic: 100)", "N" },
     { "t", 0, 0, G_OPTION_ARG_INT, &imp_t, "magic: diffusion steps (default 3)", "T" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &imp_seed, "Seed of the randomized PCA (default 0)", "S" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &imp_seed, "Seed of the randomized PCA / of ernet training (default 0)", "S" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &imp_threads, "BLAS threads (default: OpenBLAS's choice)", "T" },
+    { "layout", 'l', 0, G_OPTION_ARG_FILENAME, &imp_layout, "ernet: the GenoMap layout (default: compute one)", "LAYOUT.tsv" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &imp_model, "ernet: paper, compact (default) or tiny", "MODEL" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &imp_steps, "ernet: training steps (default 2500)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &imp_batch, "ernet: cells per training step (default 64)", "B" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &imp_lr, "ernet: learning rate (default 2e-4; halved after 80 % of the steps)", "X" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &imp_device, "ernet: auto (default), cpu or cuda", "DEV" },
+    { "save-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_save_ckpt, "ernet: save the trained model here", "C" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_ckpt, "ernet: apply this trained model (no training)", "C" },
+    { "keep-observed", 0, 0, G_OPTION_ARG_NONE, &imp_keep_observed, "ernet: keep the observed non-zero counts", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =
     new_context ("IN -o OUT.h5ad",
-                 "Impute a count matrix with a fast CPU baseline.\n\n"
+                 "Impute a count matrix with a fast CPU baseline or ER-Net.\n\n"
                  "  knn    kNN smoothing (after Wagner et al. 2018): PCA (10 components) of the\n"
                  "         log-normalised data, and each cell becomes the mean of the raw counts of\n"
                  "         its K = 15 nearest cells, itself included.\n"
@@ -646,10 +816,8 @@ cmd_impute (int    argc,
     method = GM_BASELINE_KNN;
   else if (strcmp (imp_method, "magic") == 0)
     method = GM_BASELINE_MAGIC;
-  else if (strcmp (imp_method, "ernet") == 0)
-    return usage_error (ctx, "--method ernet is not built yet (use knn or magic)");
-  else
-    return usage_error (ctx, "--method takes knn or magic, not '%s'", imp_method);
+  else if (strcmp (imp_method, "ernet") != 0)
+    return usage_error (ctx, "--method takes knn, magic or ernet, not '%s'", imp_method);
   if (imp_output == NULL)
     return usage_error (ctx, "impute needs -o OUT.h5ad");
   if (!is_h5ad (imp_output))
@@ -658,6 +826,12 @@ cmd_impute (int    argc,
     return usage_error (ctx, "--k, --pcs and --threads must be positive");
   if (imp_threads > 0)
     openblas_set_num_threads (imp_threads);
+  if (strcmp (imp_method != NULL ? imp_method : "knn", "ernet") == 0)
+    return impute_ernet (ctx, argv[1], &progress);
+  if (imp_layout != NULL || imp_model != NULL || imp_steps != -1 || imp_batch != -1 || imp_lr != -1.0
+      || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed)
+    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --device, --save-checkpoint, "
+                             "--checkpoint and --keep-observed apply to --method ernet only");
 
   gm_baseline_params_init (&bp, method);
   if (imp_k > 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gm-ernet.h"
+#include "gm-random.h"
 
 #define DFA_BLOCKS 3
 
@@ -437,6 +438,72 @@ gm_ernet_init_formula (GmErnet *net)
   net->be->fill (net->be->ctx, net->v, net->n_total, 0.f);
   net->nbt[0] = net->nbt[1] = 0;
   net->adam_step = 0;
+}
+
+static void
+reset_buffers_and_state (GmErnet *net,
+                         float   *hbuf)
+{
+  for (int i = 0; i < 9; i++)
+    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->buf_dD).offset + i * 9 + i] = 1.f;
+  for (int f = 0; f < 2; f++)
+    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->cbam[f].buf_rv).offset] = 1.f;
+  net->be->upload (net->be->ctx, net->buf, hbuf, net->n_buf);
+  net->be->fill (net->be->ctx, net->g, net->n_total, 0.f);
+  net->be->fill (net->be->ctx, net->m, net->n_total, 0.f);
+  net->be->fill (net->be->ctx, net->v, net->n_total, 0.f);
+  net->nbt[0] = net->nbt[1] = 0;
+  net->adam_step = 0;
+}
+
+void
+gm_ernet_init_random (GmErnet *net,
+                      guint64  seed)
+{
+  g_autofree float *host = g_new0 (float, net->n_total);
+  g_autofree float *hbuf = g_new0 (float, net->n_buf);
+  GmRng rng;
+  double bound = 1.0;
+
+  gm_rng_init (&rng, seed);
+  for (guint k = 0; k < net->params->len; k++)
+    {
+      Param *p = PARAM (net, k);
+      gboolean zero = FALSE;
+
+      if (p->kind == PK_WEIGHT)
+        bound = 1.0 / sqrt ((double) p->info.numel / p->info.shape[0]);
+      if (p->fixed > 0)
+        bound = p->fixed;
+      /* DCNv2: offset/mask conv all zero, main bias zero */
+      if (strstr (p->info.name, "conv_offset_mask") != NULL)
+        zero = TRUE;
+      for (int b = 0; b < DFA_BLOCKS; b++)
+        if ((int) k == net->dfa[b].dcn.b)
+          zero = TRUE;
+      for (gsize e = 0; e < p->info.numel; e++)
+        {
+          double v;
+
+          switch (p->kind)
+            {
+            case PK_BN_WEIGHT:
+              v = 1.0;
+              break;
+            case PK_BN_BIAS:
+              v = 0.0;
+              break;
+            case PK_WEIGHT:
+            case PK_BIAS:
+            default:
+              v = zero ? 0.0 : bound * (2.0 * gm_rng_uniform (&rng) - 1.0);
+              break;
+            }
+          host[p->info.offset + e] = (float) v;
+        }
+    }
+  net->be->upload (net->be->ctx, net->p, host, net->n_total);
+  reset_buffers_and_state (net, hbuf);
 }
 
 /* ------------------------------------------------------------ activations */

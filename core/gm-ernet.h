@@ -74,6 +74,16 @@ float      *gm_ernet_buffers      (GmErnet *net);
  * state cleared. */
 void        gm_ernet_init_formula (GmErnet *net);
 
+/* PyTorch-default-like random initialisation for real training (spec §2.9),
+ * from a seeded xoshiro256** stream (gm-random.h): conv, ConvT and linear
+ * weights and biases U(±1/sqrt(fan_in)) with fan_in = numel / shape[0]
+ * (PyTorch's rule for both Conv2d and ConvTranspose2d), the whitened conv
+ * U(±1/3), DCN main bias 0, DCN offset/mask conv weight and bias 0, BN γ 1
+ * and β 0; buffers reset and Adam state cleared as gm_ernet_init_formula.
+ * The same seed gives the same parameters. */
+void        gm_ernet_init_random  (GmErnet *net,
+                                   guint64  seed);
+
 /* Forward pass on n maps of h × w (multiples of 4).  x_host is n×1×h×w on
  * the host; out_host (may be NULL) receives n×1×h×w.  train selects batch
  * statistics (and updates the running buffers) or the running ones. */

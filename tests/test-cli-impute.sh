@@ -51,8 +51,8 @@ check "simulate efficiency above 100" 2 "$cli" simulate "$data/csr_counts.h5ad" 
 check "holdout fraction 1" 2 "$cli" simulate "$data/csr_counts.h5ad" --holdout 1 -o "$tmp/o.h5ad"
 check "holdout needs h5ad" 2 "$cli" simulate "$data/csr_counts.h5ad" --holdout 0.2 -o "$tmp/o.loom"
 check "splat with input" 2 "$cli" simulate "$data/csr_counts.h5ad" --splat -o "$tmp/o.h5ad"
-check "impute ernet not built" 2 "$cli" impute "$data/csr_counts.h5ad" --method ernet -o "$tmp/o.h5ad"
-expect "ernet message" "$tmp/err" "not built yet"
+check "impute ernet bad --steps" 2 "$cli" impute "$data/csr_counts.h5ad" --method ernet --steps 0 -o "$tmp/o.h5ad"
+expect "ernet --steps message" "$tmp/err" "must be positive"
 check "impute unknown method" 2 "$cli" impute "$data/csr_counts.h5ad" --method saver -o "$tmp/o.h5ad"
 check "impute needs h5ad" 2 "$cli" impute "$data/csr_counts.h5ad" -o "$tmp/o.csv"
 check "evaluate without --imputed" 2 "$cli" evaluate --reference "$data/csr_counts.h5ad"
@@ -122,6 +122,36 @@ expect "perfect hold-out r = 1" "$tmp/out" '"overall_r": 1,'
 check "evaluate holdout on a plain file" 3 "$cli" evaluate --holdout "$tmp/obs.h5ad" --imputed "$tmp/obs.h5ad"
 check "holdout excludes reference" 2 "$cli" evaluate --holdout "$tmp/masked.h5ad" --reference "$tmp/ref.h5ad" \
   --imputed "$tmp/obs.h5ad"
+
+# ER-Net (tiny model, few steps: fast)
+fix="$data/csr_counts.h5ad"
+check "impute ernet tiny" 0 "$cli" impute "$fix" --method ernet --model tiny --steps 20 --batch 32 --seed 3 \
+  -o "$tmp/ern.h5ad" --save-checkpoint "$tmp/ern.gmernet" --threads 1
+expect "ernet auto device notice" "$tmp/err" "training on the CPU"
+expect "ernet reports imputed genes" "$tmp/err" "genes with ernet"
+check "ernet output has layers/counts" 0 "$cli" info "$tmp/ern.h5ad" --layer counts
+expect "ernet marks imputed genes" "$tmp/out" "genomap_imputed"
+expect "ernet attaches the layout" "$tmp/out" "genomap_row"
+"$cli" info "$fix" >"$tmp/in-info" 2>/dev/null
+grep '^Total:' "$tmp/in-info" >"$tmp/in-total"
+grep '^Total:' "$tmp/out" >"$tmp/out-total"
+same "ernet layers/counts = input counts" "$tmp/in-total" "$tmp/out-total"
+check "ernet apply checkpoint" 0 "$cli" impute "$fix" --method ernet --checkpoint "$tmp/ern.gmernet" \
+  -o "$tmp/ern2.h5ad" --threads 1
+check "ernet checkpoint result = trained result" 0 "$cli" evaluate --json --scale raw \
+  --reference "$tmp/ern.h5ad" --imputed "$tmp/ern2.h5ad"
+expect "ernet checkpoint gives the same values" "$tmp/out" '"mean_mse": 0,'
+check "ernet --device cuda is a usage error" 2 "$cli" impute "$fix" --method ernet --device cuda -o "$tmp/cuda.h5ad"
+expect "ernet --device cuda explains" "$tmp/err" "GPU backend is not built"
+[ -e "$tmp/cuda.h5ad" ] && { fail=$((fail + 1)); echo "FAIL - --device cuda wrote an output"; } \
+  || { pass=$((pass + 1)); echo "ok - --device cuda writes nothing"; }
+check "ernet bad --model" 2 "$cli" impute "$fix" --method ernet --model huge -o "$tmp/x.h5ad"
+check "ernet options need ernet" 2 "$cli" impute "$fix" --method knn --steps 5 -o "$tmp/x.h5ad"
+printf 'GMERNET1 this is not a model' >"$tmp/bad.gmernet"
+check "ernet corrupt checkpoint" 3 "$cli" impute "$fix" --method ernet --checkpoint "$tmp/bad.gmernet" -o "$tmp/x.h5ad"
+expect "ernet corrupt checkpoint names the file" "$tmp/err" "bad.gmernet"
+[ -e "$tmp/x.h5ad" ] && { fail=$((fail + 1)); echo "FAIL - a failed ernet run wrote an output"; } \
+  || { pass=$((pass + 1)); echo "ok - failed ernet runs write nothing"; }
 
 ls -a "$tmp" | grep -q '\.tmp-' && { fail=$((fail + 1)); echo "FAIL - temporary file left"; } \
   || { pass=$((pass + 1)); echo "ok - no temporary files left"; }

@@ -1,0 +1,860 @@
+/* gm-impute.c — ER-Net imputation through a GenoMap layout (see gm-impute.h)
+ *
+ * Copyright 2026 The GenoMap Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gm-impute.h"
+#include "gm-random.h"
+
+#define PLACEHOLDER 0.999f
+#define CKPT_MAGIC "GMERNET1"
+#define CKPT_FORMAT 1
+
+struct _GmErnetModel
+{
+  GmNnBackend *backend;
+  GmErnet     *net;
+  GmLayout    *layout;
+  double       scale;
+  int          steps;
+};
+
+void
+gm_ernet_impute_options_init (GmErnetImputeOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->preset = GM_ERNET_COMPACT;
+  opts->steps = 2500;
+  opts->batch = 64;
+  opts->lr = 2e-4;
+  opts->infer_batch = 64;
+}
+
+void
+gm_ernet_model_free (GmErnetModel *model)
+{
+  if (model == NULL)
+    return;
+  gm_ernet_free (model->net);
+  gm_nn_backend_free (model->backend);
+  gm_layout_free (model->layout);
+  g_free (model);
+}
+
+GmErnet *
+gm_ernet_model_net (GmErnetModel *model)
+{
+  return model->net;
+}
+
+const GmLayout *
+gm_ernet_model_layout (GmErnetModel *model)
+{
+  return model->layout;
+}
+
+double
+gm_ernet_model_scale (GmErnetModel *model)
+{
+  return model->scale;
+}
+
+int
+gm_ernet_model_steps (GmErnetModel *model)
+{
+  return model->steps;
+}
+
+static GmLayout *
+layout_copy (const GmLayout *l)
+{
+  GmLayout *c = g_new0 (GmLayout, 1);
+
+  c->rows = l->rows;
+  c->cols = l->cols;
+  c->geometry = l->geometry;
+  c->n_genes = l->n_genes;
+  c->genes = g_new0 (char *, l->n_genes + 1);
+  for (int i = 0; i < l->n_genes; i++)
+    c->genes[i] = g_strdup (l->genes[i]);
+  c->pixel = g_memdup2 (l->pixel, sizeof (int32_t) * MAX (l->n_genes, 1));
+  c->energy = l->energy;
+  c->selection = g_strdup (l->selection);
+  c->seed = l->seed;
+  c->version = g_strdup (l->version);
+  c->seconds = l->seconds;
+  return c;
+}
+
+static GmErnetModel *
+model_new (const GmErnetConfig *cfg,
+           const GmLayout      *layout)
+{
+  GmErnetModel *m = g_new0 (GmErnetModel, 1);
+
+  m->backend = gm_nn_backend_cpu ();
+  m->net = gm_ernet_new (m->backend, cfg);
+  m->layout = layout_copy (layout);
+  return m;
+}
+
+static int
+padded_size (const GmLayout *l)
+{
+  int s = MAX (MAX (l->rows, l->cols), 8);   /* the network needs ≥ 8 */
+
+  return (s + 3) / 4 * 4;
+}
+
+/* ------------------------------------------------------------ values */
+
+typedef struct
+{
+  int      T, rows, cols, off_r, off_c;
+  int32_t *gene_pix;    /* per dataset gene: padded-map index or -1 */
+  double  *lib;         /* per cell */
+  double   inv_scale;
+} Maps;
+
+static void
+maps_clear (Maps *m)
+{
+  g_free (m->gene_pix);
+  g_free (m->lib);
+}
+
+static gboolean
+maps_init (Maps            *m,
+           const GmLayout  *layout,
+           const GmDataset *ds,
+           GError         **error)
+{
+  g_autofree int32_t *pix = NULL;
+  int64_t n_genes = gm_dataset_n_genes (ds), n_cells = gm_dataset_n_cells (ds);
+
+  memset (m, 0, sizeof *m);
+  pix = gm_layout_gene_pixels (layout, ds, NULL, error);
+  if (pix == NULL)
+    return FALSE;
+  m->T = padded_size (layout);
+  m->rows = layout->rows;
+  m->cols = layout->cols;
+  m->off_r = (m->T - m->rows) / 2;
+  m->off_c = (m->T - m->cols) / 2;
+  m->gene_pix = g_new (int32_t, MAX (n_genes, 1));
+  for (int64_t j = 0; j < n_genes; j++)
+    {
+      if (pix[j] < 0)
+        {
+          m->gene_pix[j] = -1;
+          continue;
+        }
+      int r = pix[j] % layout->rows, c = pix[j] / layout->rows;
+      m->gene_pix[j] = (r + m->off_r) * m->T + (c + m->off_c);
+    }
+  m->lib = g_new0 (double, MAX (n_cells, 1));
+  for (int64_t i = 0; i < n_cells; i++)
+    for (int64_t k = ds->X.indptr[i]; k < ds->X.indptr[i + 1]; k++)
+      m->lib[i] += ds->X.data[k];
+  return TRUE;
+}
+
+static inline double
+to_log (double x,
+        double lib)
+{
+  return lib > 0 ? log1p (x * 1e4 / lib) : 0.0;
+}
+
+static int
+cmp_double (const void *a,
+            const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+compute_scale (const Maps      *m,
+               const GmDataset *ds)
+{
+  g_autoptr(GArray) vals = g_array_new (FALSE, FALSE, sizeof (double));
+  double *v;
+  gsize n;
+  double pos, frac;
+  gsize lo;
+
+  for (int64_t i = 0; i < gm_dataset_n_cells (ds); i++)
+    for (int64_t k = ds->X.indptr[i]; k < ds->X.indptr[i + 1]; k++)
+      if (m->gene_pix[ds->X.indices[k]] >= 0 && ds->X.data[k] > 0)
+        {
+          double t = to_log (ds->X.data[k], m->lib[i]);
+          g_array_append_val (vals, t);
+        }
+  if (vals->len == 0)
+    return 1.0;
+  v = (double *) (void *) vals->data;
+  n = vals->len;
+  qsort (v, n, sizeof (double), cmp_double);
+  pos = 0.999 * (double) (n - 1);   /* linear interpolation, numpy's default */
+  lo = (gsize) floor (pos);
+  frac = pos - (double) lo;
+  pos = lo + 1 < n ? v[lo] + frac * (v[lo + 1] - v[lo]) : v[lo];
+  return pos > 0 ? pos : 1.0;
+}
+
+/* Writes cell i's T × T map of v = transformed / scale (0 where no gene or
+ * no count) into map; returns the number of non-zero pixels. */
+static int
+fill_map (const Maps      *m,
+          const GmDataset *ds,
+          int64_t          i,
+          float           *map)
+{
+  int nz = 0;
+
+  memset (map, 0, sizeof (float) * m->T * m->T);
+  for (int64_t k = ds->X.indptr[i]; k < ds->X.indptr[i + 1]; k++)
+    {
+      int32_t p = m->gene_pix[ds->X.indices[k]];
+      if (p >= 0 && ds->X.data[k] > 0)
+        {
+          map[p] = (float) (to_log (ds->X.data[k], m->lib[i]) * m->inv_scale);
+          nz += map[p] > 0;
+        }
+    }
+  return nz;
+}
+
+static gboolean
+is_inside (const Maps *m,
+           int         p)
+{
+  int r = p / m->T - m->off_r, c = p % m->T - m->off_c;
+
+  return r >= 0 && r < m->rows && c >= 0 && c < m->cols;
+}
+
+static gboolean
+cancelled (const gint *cancel,
+           GError    **error)
+{
+  if (cancel != NULL && g_atomic_int_get (cancel))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "cancelled");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static GmErnetConfig
+config_for (const GmErnetImputeOptions *opts)
+{
+  return gm_ernet_config (opts->preset, opts->ngf);
+}
+
+/* ----------------------------------------------------------- training */
+
+GmErnetModel *
+gm_ernet_model_train (const GmDataset            *ds,
+                      const GmLayout             *layout,
+                      const GmErnetImputeOptions *opts,
+                      GError                    **error)
+{
+  g_autoptr(GmErnetModel) model = NULL;
+  GmErnetConfig cfg;
+  Maps m;
+  GmRng rng;
+  int64_t n_cells = gm_dataset_n_cells (ds);
+  int B, T, P, lr_steps;
+  g_autofree int64_t *perm = NULL;
+  g_autofree int *cand = NULL;
+  g_autofree float *x = NULL, *y = NULL;
+  gint64 t0;
+  gboolean ok = TRUE;
+
+  if (opts->steps < 1 || opts->batch < 1 || !(opts->lr > 0) || !isfinite (opts->lr))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
+                   "ER-Net training needs steps ≥ 1, batch ≥ 1 and a positive learning rate");
+      return NULL;
+    }
+  if (n_cells < 1)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: no cells to train on",
+                   ds->path ? ds->path : "dataset");
+      return NULL;
+    }
+  if (!maps_init (&m, layout, ds, error))
+    return NULL;
+  cfg = config_for (opts);
+  model = model_new (&cfg, layout);
+  gm_ernet_init_random (model->net, opts->seed);
+  model->scale = compute_scale (&m, ds);
+  m.inv_scale = 1.0 / model->scale;
+
+  B = (int) MIN ((int64_t) opts->batch, n_cells);
+  T = m.T;
+  P = T * T;
+  lr_steps = (int) ((gint64) opts->steps * 4 / 5);
+  perm = g_new (int64_t, n_cells);
+  for (int64_t i = 0; i < n_cells; i++)
+    perm[i] = i;
+  cand = g_new (int, P);
+  x = g_new (float, (gsize) B * P);
+  y = g_new (float, (gsize) B * P);
+  gm_rng_init_stream (&rng, opts->seed, 1);
+  t0 = g_get_monotonic_time ();
+
+  for (int step = 1; step <= opts->steps; step++)
+    {
+      double loss;
+      float lr = (float) (step <= lr_steps ? opts->lr : opts->lr / 2);
+
+      if (cancelled (opts->cancel, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      for (int b = 0; b < B; b++)
+        {
+          /* partial Fisher–Yates: B distinct cells */
+          int64_t j = b + (int64_t) gm_rng_below (&rng, (uint64_t) (n_cells - b));
+          int64_t t = perm[b], cell;
+          float *xb = x + (gsize) b * P, *yb = y + (gsize) b * P;
+          int n_cand = 0, n_drop;
+          double rho;
+
+          perm[b] = perm[j];
+          perm[j] = t;
+          cell = perm[b];
+          fill_map (&m, ds, cell, yb);
+          for (int p = 0; p < P; p++)
+            {
+              yb[p] = CLAMP (yb[p], 0.f, 1.f);
+              if (yb[p] > 0 && yb[p] != PLACEHOLDER)
+                cand[n_cand++] = p;
+              if (!is_inside (&m, p))
+                xb[p] = PLACEHOLDER;
+              else
+                xb[p] = yb[p] > 0 ? yb[p] : PLACEHOLDER;
+            }
+          rho = 0.1 + 0.15 * gm_rng_uniform (&rng);
+          n_drop = (int) floor (n_cand * rho);
+          for (int d = 0; d < n_drop; d++)
+            {
+              int k = d + (int) gm_rng_below (&rng, (uint64_t) (n_cand - d));
+              int tp = cand[d];
+
+              cand[d] = cand[k];
+              cand[k] = tp;
+              xb[cand[d]] = PLACEHOLDER;
+            }
+        }
+      loss = gm_ernet_train_step (model->net, B, T, T, x, y, lr);
+      model->steps = step;
+      if (!isfinite (loss))
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                       "ER-Net training diverged at step %d (loss %g); try a smaller learning rate", step, loss);
+          ok = FALSE;
+          break;
+        }
+      if (opts->progress != NULL)
+        {
+          double el = (g_get_monotonic_time () - t0) / 1e6;
+          double eta = el / step * (opts->steps - step);
+          int e = (int) (eta + 0.5);
+          g_autofree char *text = g_strdup_printf ("step %d/%d  loss %.5f  ETA %d:%02d:%02d", step, opts->steps,
+                                                   loss, e / 3600, e / 60 % 60, e % 60);
+
+          opts->progress (step, opts->steps, loss, eta, text, opts->progress_data);
+        }
+    }
+  maps_clear (&m);
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&model);
+}
+
+/* ---------------------------------------------------------- inference */
+
+float *
+gm_ernet_model_apply (GmErnetModel               *model,
+                      const GmDataset            *ds,
+                      const GmErnetImputeOptions *opts,
+                      gboolean                  **imputed,
+                      GError                    **error)
+{
+  Maps m;
+  int64_t n_cells = gm_dataset_n_cells (ds), n_genes = gm_dataset_n_genes (ds);
+  int B = opts->infer_batch > 0 ? opts->infer_batch : 64;
+  int T, P;
+  g_autofree float *x = NULL, *o = NULL;
+  float *res;
+
+  if (!maps_init (&m, model->layout, ds, error))
+    return NULL;
+  if (gm_memory_check_limit (0, ds->path, (guint64) n_cells * n_genes * sizeof (float),
+                             "the imputed matrix", error) == FALSE)
+    {
+      maps_clear (&m);
+      return NULL;
+    }
+  m.inv_scale = 1.0 / model->scale;
+  T = m.T;
+  P = T * T;
+  B = (int) MIN ((int64_t) B, MAX (n_cells, 1));
+  x = g_new (float, (gsize) B * P);
+  o = g_new (float, (gsize) B * P);
+  res = g_new0 (float, MAX ((gsize) n_cells * n_genes, 1));
+
+  for (int64_t c0 = 0; c0 < n_cells; c0 += B)
+    {
+      int nb = (int) MIN ((int64_t) B, n_cells - c0);
+
+      if (cancelled (opts->cancel, error))
+        {
+          g_free (res);
+          maps_clear (&m);
+          return NULL;
+        }
+      for (int b = 0; b < nb; b++)
+        {
+          float *xb = x + (gsize) b * P;
+
+          fill_map (&m, ds, c0 + b, xb);
+          for (int p = 0; p < P; p++)
+            if (!(xb[p] > 0) || !is_inside (&m, p))
+              xb[p] = PLACEHOLDER;
+        }
+      gm_ernet_forward (model->net, FALSE, nb, T, T, x, o);
+      for (int b = 0; b < nb; b++)
+        {
+          int64_t i = c0 + b;
+          float *row = res + (gsize) i * n_genes;
+          const float *ob = o + (gsize) b * P;
+
+          for (int64_t j = 0; j < n_genes; j++)
+            if (m.gene_pix[j] >= 0)
+              {
+                double v = MAX ((double) ob[m.gene_pix[j]], 0.0) * model->scale;
+                row[j] = (float) (expm1 (v) * m.lib[i] / 1e4);
+              }
+          for (int64_t k = ds->X.indptr[i]; k < ds->X.indptr[i + 1]; k++)
+            {
+              int32_t j = ds->X.indices[k];
+              if (m.gene_pix[j] < 0 || opts->keep_observed)
+                row[j] = ds->X.data[k];
+            }
+        }
+    }
+  if (imputed != NULL)
+    {
+      *imputed = g_new (gboolean, MAX (n_genes, 1));
+      for (int64_t j = 0; j < n_genes; j++)
+        (*imputed)[j] = m.gene_pix[j] >= 0;
+    }
+  maps_clear (&m);
+  return res;
+}
+
+float *
+gm_ernet_impute (const GmDataset            *ds,
+                 const GmLayout             *layout,
+                 const GmErnetImputeOptions *opts,
+                 GmErnetModel              **model_out,
+                 gboolean                  **imputed,
+                 GError                    **error)
+{
+  g_autoptr(GmErnetModel) model = gm_ernet_model_train (ds, layout, opts, error);
+  float *res;
+
+  if (model == NULL)
+    return NULL;
+  res = gm_ernet_model_apply (model, ds, opts, imputed, error);
+  if (res != NULL && model_out != NULL)
+    *model_out = g_steal_pointer (&model);
+  return res;
+}
+
+void
+gm_ernet_mark_imputed (GmDataset      *ds,
+                       const gboolean *imputed)
+{
+  int64_t n = gm_dataset_n_genes (ds);
+  GmColumn *col = gm_column_new ("genomap_imputed", GM_COLUMN_BOOLEAN, n);
+
+  for (int64_t j = 0; j < n; j++)
+    col->values[j] = imputed[j] ? 1.0 : 0.0;
+  for (guint k = 0; k < ds->var->len; k++)
+    {
+      GmColumn *old = g_ptr_array_index (ds->var, k);
+      if (strcmp (old->name, "genomap_imputed") == 0)
+        {
+          g_ptr_array_remove_index (ds->var, k);
+          break;
+        }
+    }
+  g_ptr_array_add (ds->var, col);
+}
+
+/* --------------------------------------------------------- checkpoint */
+
+static void
+put_u32 (GByteArray *b,
+         guint32     v)
+{
+  guint32 le = GUINT32_TO_LE (v);
+
+  g_byte_array_append (b, (const guint8 *) &le, 4);
+}
+
+static void
+put_i32 (GByteArray *b,
+         gint32      v)
+{
+  put_u32 (b, (guint32) v);
+}
+
+static void
+put_f64 (GByteArray *b,
+         double      v)
+{
+  guint64 u;
+
+  memcpy (&u, &v, 8);
+  u = GUINT64_TO_LE (u);
+  g_byte_array_append (b, (const guint8 *) &u, 8);
+}
+
+static void
+put_str (GByteArray *b,
+         const char *s)
+{
+  gsize n = strlen (s);
+
+  put_u32 (b, (guint32) n);
+  g_byte_array_append (b, (const guint8 *) s, (guint) n);
+}
+
+static void
+put_f32s (GByteArray  *b,
+          const float *v,
+          gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 u;
+
+      memcpy (&u, &v[i], 4);
+      put_u32 (b, u);
+    }
+}
+
+static void
+put_tensor (GByteArray              *b,
+            const GmErnetTensorInfo *info,
+            const float             *base)
+{
+  put_str (b, info->name);
+  put_i32 (b, info->ndim);
+  for (int d = 0; d < info->ndim; d++)
+    put_i32 (b, info->shape[d]);
+  put_f32s (b, base + info->offset, info->numel);
+}
+
+gboolean
+gm_ernet_checkpoint_save (GmErnetModel *model,
+                          const char   *path,
+                          GError      **error)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  GmErnetConfig cfg = gm_ernet_get_config (model->net);
+  const GmLayout *l = model->layout;
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize dlen = sizeof digest;
+  g_autoptr(GError) local = NULL;
+  GmOutput out;
+
+  g_byte_array_append (b, (const guint8 *) CKPT_MAGIC, 8);
+  put_u32 (b, CKPT_FORMAT);
+  put_str (b, PACKAGE_VERSION);
+  put_i32 (b, cfg.ngf);
+  put_i32 (b, cfg.dfa_reduction);
+  put_i32 (b, cfg.cbam_reduction);
+  put_i32 (b, model->steps);
+  put_f64 (b, model->scale);
+  put_i32 (b, l->rows);
+  put_i32 (b, l->cols);
+  put_i32 (b, (gint32) l->geometry);
+  put_i32 (b, l->n_genes);
+  for (int i = 0; i < l->n_genes; i++)
+    {
+      put_str (b, l->genes[i]);
+      put_i32 (b, l->pixel[i]);
+    }
+  put_i32 (b, gm_ernet_n_params (model->net));
+  for (int i = 0; i < gm_ernet_n_params (model->net); i++)
+    put_tensor (b, gm_ernet_param_info (model->net, i), gm_ernet_params (model->net));
+  put_i32 (b, gm_ernet_n_buffers (model->net));
+  for (int i = 0; i < gm_ernet_n_buffers (model->net); i++)
+    put_tensor (b, gm_ernet_buffer_info (model->net, i), gm_ernet_buffers (model->net));
+  g_checksum_update (sum, b->data, b->len);
+  g_checksum_get_digest (sum, digest, &dlen);
+  g_byte_array_append (b, digest, 32);
+
+  if (!gm_output_begin (&out, path, FALSE, error))
+    return FALSE;
+  if (!g_file_set_contents (out.tmp_path, (const char *) b->data, b->len, &local))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: %s", path, local->message);
+      gm_output_abort (&out);
+      return FALSE;
+    }
+  return gm_output_commit (&out, error);
+}
+
+typedef struct
+{
+  const guint8 *p;
+  gsize         len, pos;
+  gboolean      bad;
+} Reader;
+
+static gboolean
+take (Reader *r,
+      void   *dst,
+      gsize   n)
+{
+  if (r->bad || r->len - r->pos < n)
+    {
+      r->bad = TRUE;
+      memset (dst, 0, n);
+      return FALSE;
+    }
+  memcpy (dst, r->p + r->pos, n);
+  r->pos += n;
+  return TRUE;
+}
+
+static guint32
+get_u32 (Reader *r)
+{
+  guint32 v;
+
+  take (r, &v, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+static gint32
+get_i32 (Reader *r)
+{
+  return (gint32) get_u32 (r);
+}
+
+static double
+get_f64 (Reader *r)
+{
+  guint64 u;
+  double v;
+
+  take (r, &u, 8);
+  u = GUINT64_FROM_LE (u);
+  memcpy (&v, &u, 8);
+  return v;
+}
+
+static char *
+get_str (Reader *r)
+{
+  guint32 n = get_u32 (r);
+  char *s;
+
+  if (r->bad || n > r->len - r->pos)
+    {
+      r->bad = TRUE;
+      return g_strdup ("");
+    }
+  s = g_strndup ((const char *) r->p + r->pos, n);
+  r->pos += n;
+  if (!g_utf8_validate (s, -1, NULL) || strlen (s) != n)
+    r->bad = TRUE;
+  return s;
+}
+
+static gboolean
+get_tensor (Reader                  *r,
+            const GmErnetTensorInfo *info,
+            float                   *base,
+            const char              *path,
+            GError                 **error)
+{
+  g_autofree char *name = get_str (r);
+  int ndim = get_i32 (r);
+
+  if (r->bad)
+    goto truncated;
+  if (strcmp (name, info->name) != 0 || ndim != info->ndim)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: ER-Net checkpoint holds tensor '%s' where '%s' was expected", path, name, info->name);
+      return FALSE;
+    }
+  for (int d = 0; d < ndim; d++)
+    if (get_i32 (r) != info->shape[d])
+      {
+        g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                     "%s: ER-Net checkpoint tensor '%s' has the wrong shape", path, name);
+        return FALSE;
+      }
+  for (gsize i = 0; i < info->numel; i++)
+    {
+      guint32 u = get_u32 (r);
+      float f;
+
+      memcpy (&f, &u, 4);
+      if (!isfinite (f))
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                       "%s: ER-Net checkpoint tensor '%s' holds a non-finite value", path, name);
+          return FALSE;
+        }
+      base[info->offset + i] = f;
+    }
+  if (r->bad)
+    goto truncated;
+  return TRUE;
+
+truncated:
+  g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: ER-Net checkpoint is truncated", path);
+  return FALSE;
+}
+
+GmErnetModel *
+gm_ernet_checkpoint_load (const char *path,
+                          GError    **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GmLayout) layout = NULL;
+  g_autoptr(GmErnetModel) model = NULL;
+  g_autofree char *version = NULL;
+  g_autofree gboolean *used = NULL;
+  guint8 digest[32];
+  gsize dlen = sizeof digest;
+  GmErnetConfig cfg;
+  Reader r = { 0 };
+  char magic[8];
+  guint32 format;
+  int steps, n;
+  double scale;
+
+  if (!g_file_get_contents (path, &contents, &len, &local))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: %s", path, local->message);
+      return NULL;
+    }
+  if (len < 8 + 32 || memcmp (contents, CKPT_MAGIC, 8) != 0)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: not an ER-Net checkpoint (made by 'impute --save-checkpoint')", path);
+      return NULL;
+    }
+  g_checksum_update (sum, (const guint8 *) contents, len - 32);
+  g_checksum_get_digest (sum, digest, &dlen);
+  if (memcmp (digest, contents + len - 32, 32) != 0)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: ER-Net checkpoint is corrupt (checksum mismatch) or truncated", path);
+      return NULL;
+    }
+  r.p = (const guint8 *) contents;
+  r.len = len - 32;
+  take (&r, magic, 8);
+  format = get_u32 (&r);
+  if (format != CKPT_FORMAT)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_UNSUPPORTED,
+                   "%s: ER-Net checkpoint format %u is not supported (this program reads format %d)", path,
+                   format, CKPT_FORMAT);
+      return NULL;
+    }
+  version = get_str (&r);
+  cfg.ngf = get_i32 (&r);
+  cfg.dfa_reduction = get_i32 (&r);
+  cfg.cbam_reduction = get_i32 (&r);
+  steps = get_i32 (&r);
+  scale = get_f64 (&r);
+  layout = g_new0 (GmLayout, 1);
+  layout->rows = get_i32 (&r);
+  layout->cols = get_i32 (&r);
+  layout->geometry = (GmGridGeometry) get_i32 (&r);
+  n = get_i32 (&r);
+  if (r.bad || cfg.ngf < 1 || cfg.ngf > 4096 || cfg.dfa_reduction < 1 || cfg.cbam_reduction < 1
+      || !(scale > 0) || !isfinite (scale) || layout->rows < 1 || layout->cols < 1
+      || layout->rows > 4096 || layout->cols > 4096 || n < 1 || n > layout->rows * layout->cols
+      || (layout->geometry != GM_GRID_RINGS && layout->geometry != GM_GRID_EUCLIDEAN))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: ER-Net checkpoint has an invalid header (model or layout)", path);
+      return NULL;
+    }
+  layout->n_genes = n;
+  layout->genes = g_new0 (char *, n + 1);
+  layout->pixel = g_new0 (int32_t, n);
+  layout->version = g_strdup (version);
+  layout->selection = g_strdup ("from an ER-Net checkpoint");
+  used = g_new0 (gboolean, layout->rows * layout->cols);
+  for (int i = 0; i < n; i++)
+    {
+      layout->genes[i] = get_str (&r);
+      layout->pixel[i] = get_i32 (&r);
+      if (r.bad || layout->pixel[i] < 0 || layout->pixel[i] >= layout->rows * layout->cols
+          || used[layout->pixel[i]])
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                       "%s: ER-Net checkpoint has an invalid layout (gene %d)", path, i + 1);
+          return NULL;
+        }
+      used[layout->pixel[i]] = TRUE;
+    }
+  model = model_new (&cfg, layout);
+  model->scale = scale;
+  model->steps = steps;
+  gm_ernet_init_formula (model->net);   /* resets buffers and Adam state */
+  if (get_i32 (&r) != gm_ernet_n_params (model->net))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: ER-Net checkpoint has the wrong number of parameters for ngf %d", path, cfg.ngf);
+      return NULL;
+    }
+  for (int i = 0; i < gm_ernet_n_params (model->net); i++)
+    if (!get_tensor (&r, gm_ernet_param_info (model->net, i), gm_ernet_params (model->net), path, error))
+      return NULL;
+  if (get_i32 (&r) != gm_ernet_n_buffers (model->net))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: ER-Net checkpoint has the wrong number of buffers", path);
+      return NULL;
+    }
+  for (int i = 0; i < gm_ernet_n_buffers (model->net); i++)
+    if (!get_tensor (&r, gm_ernet_buffer_info (model->net, i), gm_ernet_buffers (model->net), path, error))
+      return NULL;
+  if (r.pos != r.len)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: ER-Net checkpoint has trailing data", path);
+      return NULL;
+    }
+  return g_steal_pointer (&model);
+}

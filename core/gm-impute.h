@@ -1,0 +1,130 @@
+/* gm-impute.h — ER-Net imputation of a dataset through a GenoMap layout (TCER spec §1.4–1.6, §5, §6)
+ *
+ * Copyright 2026 The GenoMap Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Value transform.  For cell c with library size L_c (sum of all its counts,
+ * every gene), a count x becomes v = log1p (x · 10 000 / L_c) / scale, where
+ * scale is the 99.9th percentile of the non-zero log1p-CP10k values of the
+ * mapped genes over all cells of the TRAINING dataset (stored in the model
+ * and its checkpoint), so values fall mostly in (0, 1].  Training clips v to
+ * [0, 1] (spec §1.4); inference does not clip its input (§1.5).  The output o
+ * of the network goes back to counts as expm1 (max (o, 0) · scale) · L_c /
+ * 10 000 (negative outputs, possible through tanh, become 0).
+ *
+ * Maps.  Each cell's mapped genes are placed on the layout's rows × cols grid
+ * (pixel p = row + col · rows, image index row · cols + col), pixels without a
+ * gene are 0, and the map is padded to T × T, T the smallest multiple of 4 ≥
+ * rows, cols and 8 (the network's minimum), at offset ((T − rows) / 2,
+ * (T − cols) / 2).  Training samples (§1.4): zeros become 0.999, a
+ * fraction ρ ~ U[0.1, 0.25) of the observed non-zeros is dropped to 0.999 in
+ * the input, target = observed (clipped), input padding 0.999, target
+ * padding 0.  Inference (§1.5, §6): zeros → 0.999,
+ * padding 0.999, eval mode, crop, the whole map replaced by the output
+ * (unless keep_observed, which puts every observed non-zero count back
+ * exactly).  Genes outside the layout keep their observed counts.
+ *
+ * Optimisation (§5): Adam (β 0.9/0.999, eps 1e-8), lr for steps 1 … ⌊0.8 ·
+ * steps⌋, lr / 2 after; each step draws min (batch, n_cells) distinct cells
+ * at random.  Everything random comes from one xoshiro256** stream seeded
+ * with the seed, so a run is bit-for-bit reproducible on the CPU backend for
+ * a given number of BLAS threads.  The cancel flag is read before every step
+ * and every inference batch: one step of the paper model on a batch of 64
+ * can take seconds, so cancelling waits for at most one step.
+ */
+#pragma once
+
+#include "gm-dataset.h"
+#include "gm-ernet.h"
+#include "gm-layout.h"
+
+G_BEGIN_DECLS
+
+/* Called after every training step; text is a one-line summary
+ * "step 12/2500  loss 0.0123  ETA 1:02:03". */
+typedef void (*GmErnetProgressFunc) (int         step,
+                                     int         steps,
+                                     double      loss,
+                                     double      eta_seconds,
+                                     const char *text,
+                                     gpointer    user_data);
+
+typedef struct
+{
+  GmErnetPreset preset;        /* default GM_ERNET_COMPACT */
+  int           ngf;           /* GM_ERNET_COMPACT only; ≤ 0 = 16 */
+  int           steps;         /* default 2500 (the paper's) */
+  int           batch;         /* default 64; min (batch, n_cells) is used */
+  double        lr;            /* default 2e-4 */
+  guint64       seed;          /* default 0 */
+  gboolean      keep_observed; /* put the observed non-zeros back */
+  int           infer_batch;   /* cells per inference forward; default 64 */
+  GmErnetProgressFunc progress;
+  gpointer      progress_data;
+  const gint   *cancel;        /* non-zero → stop with GM_ERROR_CANCELLED */
+} GmErnetImputeOptions;
+
+void gm_ernet_impute_options_init (GmErnetImputeOptions *opts);
+
+/* A trained network with its layout and value scale (CPU backend). */
+typedef struct _GmErnetModel GmErnetModel;
+
+void            gm_ernet_model_free   (GmErnetModel *model);
+GmErnet        *gm_ernet_model_net    (GmErnetModel *model);
+const GmLayout *gm_ernet_model_layout (GmErnetModel *model);
+double          gm_ernet_model_scale  (GmErnetModel *model);
+int             gm_ernet_model_steps  (GmErnetModel *model);   /* training steps done */
+
+/* Trains a model on ds (counts) through layout. */
+GmErnetModel *gm_ernet_model_train  (const GmDataset            *ds,
+                                     const GmLayout             *layout,
+                                     const GmErnetImputeOptions *opts,
+                                     GError                    **error);
+
+/* Applies a model to ds (genes matched by name; layout genes missing from ds
+ * count as zeros; fails when none is present).  Returns cells × genes
+ * row-major float counts; *imputed (may be NULL) receives a g_new'd array
+ * of n_genes flags, TRUE for the genes the network imputed. */
+float        *gm_ernet_model_apply  (GmErnetModel               *model,
+                                     const GmDataset            *ds,
+                                     const GmErnetImputeOptions *opts,
+                                     gboolean                  **imputed,
+                                     GError                    **error);
+
+/* Train, then apply to the same dataset.  *model_out (may be NULL) receives
+ * the trained model. */
+float        *gm_ernet_impute       (const GmDataset            *ds,
+                                     const GmLayout             *layout,
+                                     const GmErnetImputeOptions *opts,
+                                     GmErnetModel              **model_out,
+                                     gboolean                  **imputed,
+                                     GError                    **error);
+
+/* Adds (or replaces) the var boolean column "genomap_imputed". */
+void          gm_ernet_mark_imputed (GmDataset      *ds,
+                                     const gboolean *imputed);
+
+/* Checkpoint: one little-endian binary file, written through gm_output_*
+ * (temporary sibling + rename):
+ *   "GMERNET1" magic (8 bytes), u32 format version (1),
+ *   str program version, i32 ngf, dfa_reduction, cbam_reduction, i32 steps,
+ *   f64 scale, i32 rows, cols, geometry, n_genes, then n_genes × (str gene,
+ *   i32 pixel), i32 n_params, then n_params × (str name, i32 ndim, ndim × i32
+ *   shape, numel × f32), i32 n_buffers and the buffers likewise,
+ *   and a SHA-256 of everything before it (32 bytes).
+ * str = u32 byte length + UTF-8 bytes.  Loading checks the magic, the
+ * version, the checksum, every name and shape against a freshly built
+ * network, and the layout (distinct pixels inside the grid).  Errors name
+ * the file (GM_ERROR_INVALID_INPUT; GM_ERROR_UNSUPPORTED for a newer
+ * format).  The CPU backend's host memory is read and written directly; the
+ * BN num_batches_tracked counters are not stored (inference does not use
+ * them). */
+gboolean      gm_ernet_checkpoint_save (GmErnetModel *model,
+                                        const char   *path,
+                                        GError      **error);
+GmErnetModel *gm_ernet_checkpoint_load (const char   *path,
+                                        GError      **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmErnetModel, gm_ernet_model_free)
+
+G_END_DECLS

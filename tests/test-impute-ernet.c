@@ -1,0 +1,368 @@
+/* test-impute-ernet.c — ER-Net imputation: training, determinism, cancel, checkpoints, outputs
+ *
+ * Copyright 2026 The GenoMap Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "gm-impute.h"
+#include "gm-io.h"
+#include "gm-layout.h"
+
+static GmDataset *fixture;
+static GmLayout *layout;     /* 6 × 6, 30 genes: the fixture's other genes are outside */
+static char *tmpdir;
+
+static void
+tiny_opts (GmErnetImputeOptions *o,
+           int                   steps)
+{
+  gm_ernet_impute_options_init (o);
+  o->preset = GM_ERNET_TINY;
+  o->steps = steps;
+  o->batch = 16;
+  o->lr = 2e-3;
+  o->seed = 7;
+}
+
+typedef struct
+{
+  GArray *losses;
+  int     cancel_at;
+  gint   *cancel;
+  int     calls;
+} Track;
+
+static void
+track_progress (int         step,
+                int         steps,
+                double      loss,
+                double      eta,
+                const char *text,
+                gpointer    user_data)
+{
+  Track *t = user_data;
+
+  g_assert_cmpint (step, <=, steps);
+  g_assert_true (eta >= 0);
+  g_assert_true (strstr (text, "loss") != NULL);
+  g_array_append_val (t->losses, loss);
+  t->calls++;
+  if (t->cancel != NULL && step == t->cancel_at)
+    g_atomic_int_set (t->cancel, 1);
+}
+
+static double
+mean_of (GArray *a,
+         guint   from,
+         guint   to)
+{
+  double s = 0;
+
+  for (guint i = from; i < to; i++)
+    s += g_array_index (a, double, i);
+  return s / (to - from);
+}
+
+static void
+test_loss_decreases (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmErnetModel) model = NULL;
+  GmErnetImputeOptions o;
+  Track t = { g_array_new (FALSE, FALSE, sizeof (double)), 0, NULL, 0 };
+
+  tiny_opts (&o, 30);
+  o.batch = 64;       /* all 60 cells: less sampling noise */
+  o.lr = 3e-3;
+  o.progress = track_progress;
+  o.progress_data = &t;
+  model = gm_ernet_model_train (fixture, layout, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (t.calls, ==, 30);
+  g_assert_cmpint (gm_ernet_model_steps (model), ==, 30);
+  g_assert_true (gm_ernet_model_scale (model) > 0);
+  g_test_message ("loss first 3 %.5f, last 5 %.5f", mean_of (t.losses, 0, 3), mean_of (t.losses, 25, 30));
+  g_assert_cmpfloat (mean_of (t.losses, 25, 30), <, mean_of (t.losses, 0, 3));
+  g_array_unref (t.losses);
+}
+
+static void
+test_deterministic_and_checkpoint (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmErnetModel) m1 = NULL, m3 = NULL;
+  g_autofree float *a = NULL, *b = NULL, *c = NULL;
+  g_autofree gboolean *imp = NULL;
+  g_autofree char *ck = g_build_filename (tmpdir, "model.gmernet", NULL);
+  GmErnetImputeOptions o;
+  gsize n = (gsize) gm_dataset_n_cells (fixture) * gm_dataset_n_genes (fixture);
+
+  tiny_opts (&o, 8);
+  a = gm_ernet_impute (fixture, layout, &o, &m1, &imp, &error);
+  g_assert_no_error (error);
+  b = gm_ernet_impute (fixture, layout, &o, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (a, n * sizeof (float), b, n * sizeof (float));
+
+  /* genes outside the layout keep their observed values, and are marked */
+  {
+    int outside = 0;
+    for (int64_t j = 0; j < gm_dataset_n_genes (fixture); j++)
+      if (!imp[j])
+        outside++;
+    g_assert_cmpint (outside, ==, gm_dataset_n_genes (fixture) - layout->n_genes);
+    g_assert_cmpint (outside, >, 0);
+    for (int64_t i = 0; i < gm_dataset_n_cells (fixture); i++)
+      {
+        const GmCsr *X = &fixture->X;
+        int64_t k = X->indptr[i];
+        for (int64_t j = 0; j < X->n_cols; j++)
+          {
+            float obs = 0;
+            if (k < X->indptr[i + 1] && X->indices[k] == j)
+              obs = X->data[k++];
+            if (!imp[j])
+              g_assert_cmpfloat (a[i * X->n_cols + j], ==, obs);
+            else
+              g_assert_true (isfinite (a[i * X->n_cols + j]) && a[i * X->n_cols + j] >= 0);
+          }
+      }
+  }
+
+  /* checkpoint round trip */
+  g_assert_true (gm_ernet_checkpoint_save (m1, ck, &error));
+  g_assert_no_error (error);
+  m3 = gm_ernet_checkpoint_load (ck, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (gm_ernet_model_scale (m3), ==, gm_ernet_model_scale (m1));
+  c = gm_ernet_model_apply (m3, fixture, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (a, n * sizeof (float), c, n * sizeof (float));
+
+  /* a different seed gives a different model */
+  {
+    g_autofree float *d = NULL;
+    o.seed = 8;
+    d = gm_ernet_impute (fixture, layout, &o, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (memcmp (a, d, n * sizeof (float)) != 0);
+  }
+}
+
+static void
+test_keep_observed (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree float *a = NULL;
+  GmErnetImputeOptions o;
+  const GmCsr *X = &fixture->X;
+
+  tiny_opts (&o, 3);
+  o.keep_observed = TRUE;
+  a = gm_ernet_impute (fixture, layout, &o, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < X->n_rows; i++)
+    for (int64_t k = X->indptr[i]; k < X->indptr[i + 1]; k++)
+      g_assert_cmpfloat (a[i * X->n_cols + X->indices[k]], ==, X->data[k]);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ck = g_build_filename (tmpdir, "cancelled.gmernet", NULL);
+  GmErnetImputeOptions o;
+  gint cancel = 0;
+  Track t = { g_array_new (FALSE, FALSE, sizeof (double)), 2, &cancel, 0 };
+  GmErnetModel *model;
+  float *res;
+
+  tiny_opts (&o, 50);
+  o.progress = track_progress;
+  o.progress_data = &t;
+  o.cancel = &cancel;
+  res = gm_ernet_impute (fixture, layout, &o, &model, NULL, &error);
+  g_assert_error (error, GM_ERROR, GM_ERROR_CANCELLED);
+  g_assert_null (res);
+  g_assert_cmpint (t.calls, ==, 2);     /* stopped before step 3 */
+  g_assert_false (g_file_test (ck, G_FILE_TEST_EXISTS));
+  g_array_unref (t.losses);
+}
+
+static void
+test_output_h5ad (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree float *a = NULL;
+  g_autofree gboolean *imp = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "imputed.h5ad", NULL);
+  g_autoptr(GmDataset) back = NULL, counts = NULL;
+  GmErnetImputeOptions o;
+  GmWriteOptions w;
+  GmReadOptions r;
+  GmColumn *col = NULL;
+  const GmCsr *X = &fixture->X;
+  int64_t ng = gm_dataset_n_genes (fixture);
+
+  tiny_opts (&o, 2);
+  a = gm_ernet_impute (fixture, layout, &o, NULL, &imp, &error);
+  g_assert_no_error (error);
+  gm_ernet_mark_imputed (fixture, imp);
+  gm_write_options_init (&w);
+  w.dense_X = a;
+  w.counts_layer = &fixture->X;
+  g_assert_true (gm_write_h5ad (fixture, path, &w, &error));
+  g_assert_no_error (error);
+
+  back = gm_read (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gm_dataset_n_cells (back), ==, X->n_rows);
+  for (guint k = 0; k < back->var->len; k++)
+    if (strcmp (((GmColumn *) g_ptr_array_index (back->var, k))->name, "genomap_imputed") == 0)
+      col = g_ptr_array_index (back->var, k);
+  g_assert_nonnull (col);
+  for (int64_t j = 0; j < ng; j++)
+    g_assert_cmpfloat (col->values[j], ==, imp[j] ? 1.0 : 0.0);
+  /* X reads back as the imputed values (the reader keeps non-zeros) */
+  for (int64_t i = 0; i < back->X.n_rows; i++)
+    for (int64_t k = back->X.indptr[i]; k < back->X.indptr[i + 1]; k++)
+      g_assert_cmpfloat (back->X.data[k], ==, a[i * ng + back->X.indices[k]]);
+
+  gm_read_options_init (&r);
+  r.layer = "counts";
+  counts = gm_read (path, &r, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gm_dataset_nnz (counts), ==, gm_dataset_nnz (fixture));
+  g_assert_cmpmem (counts->X.indptr, (X->n_rows + 1) * sizeof (int64_t), X->indptr,
+                   (X->n_rows + 1) * sizeof (int64_t));
+  g_assert_cmpmem (counts->X.indices, gm_dataset_nnz (fixture) * sizeof (int32_t), X->indices,
+                   gm_dataset_nnz (fixture) * sizeof (int32_t));
+  g_assert_cmpmem (counts->X.data, gm_dataset_nnz (fixture) * sizeof (float), X->data,
+                   gm_dataset_nnz (fixture) * sizeof (float));
+}
+
+static void
+test_bad_inputs (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmErnetModel) model = NULL, loaded = NULL;
+  g_autoptr(GmLayout) alien = NULL;
+  g_autofree char *ck = g_build_filename (tmpdir, "alien.gmernet", NULL);
+  g_autofree char *bad = g_build_filename (tmpdir, "corrupt.gmernet", NULL);
+  g_autofree char *contents = NULL;
+  gsize len;
+  GmErnetImputeOptions o;
+  float *res;
+
+  /* a layout whose genes the dataset does not have */
+  alien = g_new0 (GmLayout, 1);
+  alien->rows = alien->cols = 2;
+  alien->n_genes = 2;
+  alien->genes = g_new0 (char *, 3);
+  alien->genes[0] = g_strdup ("NOT_A_GENE_1");
+  alien->genes[1] = g_strdup ("NOT_A_GENE_2");
+  alien->pixel = g_new0 (int32_t, 2);
+  alien->pixel[1] = 3;
+  tiny_opts (&o, 1);
+  g_assert_null (gm_ernet_model_train (fixture, alien, &o, &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  /* a checkpoint trained elsewhere on those genes: clear error on apply */
+  {
+    g_autoptr(GmDataset) other = gm_dataset_new ();
+    other->X.n_rows = 3;
+    other->X.n_cols = 2;
+    other->X.indptr = g_new0 (int64_t, 4);
+    other->X.indices = g_new0 (int32_t, 1);
+    other->X.data = g_new0 (float, 1);
+    other->cell_names = g_new0 (char *, 4);
+    for (int i = 0; i < 3; i++)
+      other->cell_names[i] = g_strdup_printf ("c%d", i);
+    other->gene_names = g_strdupv (alien->genes);
+    model = gm_ernet_model_train (other, alien, &o, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_true (gm_ernet_checkpoint_save (model, ck, &error));
+  loaded = gm_ernet_checkpoint_load (ck, &error);
+  g_assert_no_error (error);
+  res = gm_ernet_model_apply (loaded, fixture, &o, NULL, &error);
+  g_assert_null (res);
+  g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+  g_assert_true (strstr (error->message, "none of the layout") != NULL);
+  g_clear_error (&error);
+
+  /* corrupt: one flipped byte, then truncated, then not a checkpoint */
+  g_assert_true (g_file_get_contents (ck, &contents, &len, NULL));
+  contents[len / 2] ^= 0x55;
+  g_assert_true (g_file_set_contents (bad, contents, len, NULL));
+  g_assert_null (gm_ernet_checkpoint_load (bad, &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+  g_assert_true (strstr (error->message, bad) != NULL);
+  g_assert_true (strstr (error->message, "corrupt") != NULL);
+  g_clear_error (&error);
+  contents[len / 2] ^= 0x55;
+  g_assert_true (g_file_set_contents (bad, contents, len - 40, NULL));
+  g_assert_null (gm_ernet_checkpoint_load (bad, &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (bad, "hello, world, this is not a model at all, no", -1, NULL));
+  g_assert_null (gm_ernet_checkpoint_load (bad, &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+  g_assert_true (strstr (error->message, "not an ER-Net checkpoint") != NULL);
+  g_clear_error (&error);
+  g_assert_null (gm_ernet_checkpoint_load ("/nonexistent/x.gmernet", &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GmLayoutOptions lo;
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  path = g_build_filename (g_getenv ("GM_TEST_DATA"), "csr_counts.h5ad", NULL);
+  fixture = gm_read (path, NULL, &error);
+  g_assert_no_error (error);
+  gm_layout_options_init (&lo);
+  lo.rows = 6;
+  lo.cols = 6;
+  lo.n_genes = 30;
+  layout = gm_layout_compute (fixture, &lo, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gm_dataset_n_genes (fixture), >, 30);
+  tmpdir = g_dir_make_tmp ("test-impute-ernet-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/impute-ernet/loss-decreases", test_loss_decreases);
+  g_test_add_func ("/impute-ernet/deterministic-checkpoint-outside", test_deterministic_and_checkpoint);
+  g_test_add_func ("/impute-ernet/keep-observed", test_keep_observed);
+  g_test_add_func ("/impute-ernet/cancel", test_cancel);
+  g_test_add_func ("/impute-ernet/output-h5ad", test_output_h5ad);
+  g_test_add_func ("/impute-ernet/bad-inputs", test_bad_inputs);
+  rc = g_test_run ();
+
+  {
+    g_autoptr(GDir) d = g_dir_open (tmpdir, 0, NULL);
+    const char *name;
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *f = g_build_filename (tmpdir, name, NULL);
+        g_unlink (f);
+      }
+    g_rmdir (tmpdir);
+  }
+  g_free (tmpdir);
+  gm_layout_free (layout);
+  gm_dataset_free (fixture);
+  return rc;
+}
