@@ -382,6 +382,24 @@ gm_ernet_adam_steps (GmErnet *net)
   return net->adam_step;
 }
 
+/* Buffers to their initial values (running means 0, running_deconv identity,
+ * BN running_var 1), gradients and Adam state to zero. */
+static void
+reset_buffers_and_state (GmErnet *net,
+                         float   *hbuf)
+{
+  for (int i = 0; i < 9; i++)
+    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->buf_dD).offset + i * 9 + i] = 1.f;
+  for (int f = 0; f < 2; f++)
+    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->cbam[f].buf_rv).offset] = 1.f;
+  net->be->upload (net->be->ctx, net->buf, hbuf, net->n_buf);
+  net->be->fill (net->be->ctx, net->g, net->n_total, 0.f);
+  net->be->fill (net->be->ctx, net->m, net->n_total, 0.f);
+  net->be->fill (net->be->ctx, net->v, net->n_total, 0.f);
+  net->nbt[0] = net->nbt[1] = 0;
+  net->adam_step = 0;
+}
+
 /* Parameter k (named_parameters() order), element e (row-major in the
  * PyTorch shape): scale_k · sin(0.7·e + 1.3·k + 0.1) with
  *   scale_k = 1/sqrt(fan_in), fan_in = numel / shape[0] of the layer's
@@ -427,34 +445,10 @@ gm_ernet_init_formula (GmErnet *net)
           host[p->info.offset + e] = (float) v;
         }
     }
-  for (int i = 0; i < 9; i++)
-    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->buf_dD).offset + i * 9 + i] = 1.f;
-  for (int f = 0; f < 2; f++)
-    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->cbam[f].buf_rv).offset] = 1.f;
   net->be->upload (net->be->ctx, net->p, host, net->n_total);
-  net->be->upload (net->be->ctx, net->buf, hbuf, net->n_buf);
-  net->be->fill (net->be->ctx, net->g, net->n_total, 0.f);
-  net->be->fill (net->be->ctx, net->m, net->n_total, 0.f);
-  net->be->fill (net->be->ctx, net->v, net->n_total, 0.f);
-  net->nbt[0] = net->nbt[1] = 0;
-  net->adam_step = 0;
+  reset_buffers_and_state (net, hbuf);
 }
 
-static void
-reset_buffers_and_state (GmErnet *net,
-                         float   *hbuf)
-{
-  for (int i = 0; i < 9; i++)
-    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->buf_dD).offset + i * 9 + i] = 1.f;
-  for (int f = 0; f < 2; f++)
-    hbuf[g_array_index (net->buffers, GmErnetTensorInfo, net->cbam[f].buf_rv).offset] = 1.f;
-  net->be->upload (net->be->ctx, net->buf, hbuf, net->n_buf);
-  net->be->fill (net->be->ctx, net->g, net->n_total, 0.f);
-  net->be->fill (net->be->ctx, net->m, net->n_total, 0.f);
-  net->be->fill (net->be->ctx, net->v, net->n_total, 0.f);
-  net->nbt[0] = net->nbt[1] = 0;
-  net->adam_step = 0;
-}
 
 void
 gm_ernet_init_random (GmErnet *net,
