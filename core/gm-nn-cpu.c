@@ -84,6 +84,126 @@ gm_nn_cpu_ws (GmNnCpu *cpu,
   return cpu->ws[slot];
 }
 
+/* ------------------------------------------------------------ worker pool */
+
+#define POOL_MAX_THREADS 8
+
+static GMutex        pool_call_lock;   /* one parallel_for at a time */
+static GMutex        pool_lock;
+static GCond         pool_wake, pool_done;
+static guint         pool_gen;
+static int           pool_pending;
+static int           pool_nthreads = -1;  /* workers + the caller */
+static GmNnRangeFunc pool_fn;
+static gpointer      pool_data;
+static int           pool_n;
+
+static void
+pool_range (int  part,
+            int  n,
+            int  parts,
+            int *lo,
+            int *hi)
+{
+  *lo = (int) ((gint64) n * part / parts);
+  *hi = (int) ((gint64) n * (part + 1) / parts);
+}
+
+static gpointer
+pool_worker (gpointer arg)
+{
+  int part = GPOINTER_TO_INT (arg);
+  guint seen = 0;
+
+  for (;;)
+    {
+      GmNnRangeFunc fn;
+      gpointer data;
+      int n, lo, hi;
+
+      g_mutex_lock (&pool_lock);
+      while (pool_gen == seen)
+        g_cond_wait (&pool_wake, &pool_lock);
+      seen = pool_gen;
+      fn = pool_fn;
+      data = pool_data;
+      n = pool_n;
+      g_mutex_unlock (&pool_lock);
+
+      pool_range (part, n, pool_nthreads, &lo, &hi);
+      if (hi > lo)
+        fn (part, lo, hi, data);
+
+      g_mutex_lock (&pool_lock);
+      if (--pool_pending == 0)
+        g_cond_signal (&pool_done);
+      g_mutex_unlock (&pool_lock);
+    }
+  return NULL;
+}
+
+int
+gm_nn_parallel_parts (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      int t = (int) g_get_num_processors ();
+
+      t = CLAMP (t, 1, POOL_MAX_THREADS);
+      pool_nthreads = t;
+      for (int i = 1; i < t; i++)
+        {
+          GThread *th = g_thread_try_new ("gm-nn-worker", pool_worker,
+                                          GINT_TO_POINTER (i), NULL);
+          if (th == NULL)
+            {
+              pool_nthreads = i;
+              break;
+            }
+          g_thread_unref (th);
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return pool_nthreads;
+}
+
+void
+gm_nn_parallel_for (int           n,
+                    GmNnRangeFunc fn,
+                    gpointer      data)
+{
+  int parts = gm_nn_parallel_parts ();
+  int lo, hi;
+
+  if (n <= 0)
+    return;
+  if (parts <= 1 || n == 1 || !g_mutex_trylock (&pool_call_lock))
+    {
+      fn (0, 0, n, data);
+      return;
+    }
+  g_mutex_lock (&pool_lock);
+  pool_fn = fn;
+  pool_data = data;
+  pool_n = n;
+  pool_pending = parts - 1;
+  pool_gen++;
+  g_cond_broadcast (&pool_wake);
+  g_mutex_unlock (&pool_lock);
+
+  pool_range (0, n, parts, &lo, &hi);
+  if (hi > lo)
+    fn (0, lo, hi, data);
+
+  g_mutex_lock (&pool_lock);
+  while (pool_pending > 0)
+    g_cond_wait (&pool_done, &pool_lock);
+  g_mutex_unlock (&pool_lock);
+  g_mutex_unlock (&pool_call_lock);
+}
+
 /* ------------------------------------------------------------ memory */
 
 static float *

@@ -69,6 +69,26 @@ void   gm_nn_to_cnp   (const float *x, int nb, int c, int p, float *y);
 void   gm_nn_from_cnp (const float *x, int nb, int c, int p, float *y,
                        gboolean accumulate);
 
+/* A tiny persistent worker pool for the memory-bound loops.  fn is called
+ * once per part with a contiguous range [lo, hi) of [0, n) and the part
+ * index (< gm_nn_parallel_parts ()); the caller runs part 0 itself.
+ * Parts write disjoint outputs, so results do not depend on the number of
+ * parts.  Nested or concurrent calls run serially. */
+typedef void (*GmNnRangeFunc) (int part, int lo, int hi, gpointer data);
+int    gm_nn_parallel_parts (void);
+void   gm_nn_parallel_for   (int n, GmNnRangeFunc fn, gpointer data);
+
+/* Per-sample GEMMs writing straight into NCHW are used when one sample has
+ * at least this many output pixels. */
+#ifndef GM_NN_PER_SAMPLE_MIN_P
+#define GM_NN_PER_SAMPLE_MIN_P 512
+#endif
+
+/* y[s][o][q] = bias[o] (0 when bias is NULL), in parallel over samples. */
+void   gm_nn_fill_bias_nchw (float *y, const float *bias, int n, int c, int p);
+/* db[o] += Σ_{s,q} dy[s][o][q] over n samples of c channels × p pixels. */
+void   gm_nn_bias_sum_nchw (const float *dy, int n, int c, int p, float *db);
+
 /* Backend entries implemented outside gm-nn-cpu.c */
 void   gm_nn_cpu_conv2d_forward  (gpointer ctx, const GmNnConv *c, int n,
                                   int h, int w, const float *x,
