@@ -86,35 +86,6 @@ xml_unescape_all (char    **v,
     gm_xml_unescape_inplace (v[i]);
 }
 
-/* Approximate heap bytes for holding the strings of a 1-D dataset as char*. */
-static guint64
-strings_bytes (hid_t       file,
-               const char *name)
-{
-  hsize_t dims[H5S_MAX_RANK] = { 0 };
-  int rank = gm_h5_dims (file, name, dims);
-  guint64 n = 1, each = 40;
-  hid_t d, t;
-
-  if (rank < 0)
-    return 0;
-  for (int i = 0; i < rank; i++)
-    n *= dims[i];
-  d = H5Dopen2 (file, name, H5P_DEFAULT);
-  if (d >= 0)
-    {
-      t = H5Dget_type (d);
-      if (t >= 0)
-        {
-          if (H5Tget_class (t) == H5T_STRING && H5Tis_variable_str (t) <= 0)
-            each = H5Tget_size (t) + 1;
-          H5Tclose (t);
-        }
-      H5Dclose (d);
-    }
-  /* the string itself (malloc rounds up, with a header) and its pointer */
-  return n * (MAX (each, 24) + 8 + 8);
-}
 
 static int64_t
 dataset_length (hid_t       file,
@@ -445,8 +416,8 @@ read_v3 (hid_t                 file,
 
   /* read_counts checks the memory for the matrix and all the names before
    * anything big is read; only the feature table comes first */
-  names_bytes = strings_bytes (file, "matrix/barcodes") + strings_bytes (file, ids_name) +
-                strings_bytes (file, names_name);
+  names_bytes = gm_h5_strings_bytes (file, "matrix/barcodes") + gm_h5_strings_bytes (file, ids_name) +
+                gm_h5_strings_bytes (file, names_name);
 
   if (!gm_h5_exists (file, names_name) && !gm_h5_exists (file, ids_name))
     {
@@ -697,8 +668,8 @@ read_v2 (hid_t                 file,
       return NULL;
     }
 
-  names_bytes = strings_bytes (file, barcodes_name) + strings_bytes (file, genes_name) +
-                strings_bytes (file, names_name);
+  names_bytes = gm_h5_strings_bytes (file, barcodes_name) + gm_h5_strings_bytes (file, genes_name) +
+                gm_h5_strings_bytes (file, names_name);
 
   if (gm_h5_exists (file, names_name) &&
       (names = read_strings_n (file, names_name, path, n_features, error)) == NULL)

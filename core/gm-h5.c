@@ -477,6 +477,55 @@ gm_h5_dims (hid_t       loc,
   return rank;
 }
 
+guint64
+gm_h5_strings_bytes (hid_t       loc,
+                     const char *name)
+{
+  hsize_t dims[H5S_MAX_RANK] = { 0 };
+  int rank = gm_h5_dims (loc, name, dims);
+  guint64 n = 1, each = 40;
+  hid_t d, t;
+
+  if (rank < 0)
+    return 0;
+  for (int i = 0; i < rank; i++)
+    n *= dims[i];
+  d = H5Dopen2 (loc, name, H5P_DEFAULT);
+  if (d >= 0)
+    {
+      t = H5Dget_type (d);
+      if (t >= 0)
+        {
+          if (H5Tget_class (t) == H5T_STRING && H5Tis_variable_str (t) <= 0)
+            each = H5Tget_size (t) + 1;
+          H5Tclose (t);
+        }
+      H5Dclose (d);
+    }
+  /* the string itself (malloc rounds up, with a header) and its pointer */
+  return n * (MAX (each, 24) + 8 + 8);
+}
+
+H5T_class_t
+gm_h5_dataset_class (hid_t       loc,
+                     const char *name)
+{
+  hid_t d = H5Dopen2 (loc, name, H5P_DEFAULT);
+  hid_t t;
+  H5T_class_t cls = H5T_NO_CLASS;
+
+  if (d < 0)
+    return H5T_NO_CLASS;
+  t = H5Dget_type (d);
+  if (t >= 0)
+    {
+      cls = H5Tget_class (t);
+      H5Tclose (t);
+    }
+  H5Dclose (d);
+  return cls;
+}
+
 /* ------------------------------------------------------------- filters */
 
 static const char *

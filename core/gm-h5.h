@@ -47,6 +47,10 @@ gboolean  gm_h5_read_range       (hid_t dset, hsize_t offset, hsize_t count, hid
 /* Reads a rectangular block of a 2-D dataset into buf (row-major). */
 gboolean  gm_h5_read_block       (hid_t dset, hsize_t r0, hsize_t nr, hsize_t c0, hsize_t nc,
                                   hid_t memtype, void *buf, const char *what, GError **error);
+/* Approximate heap bytes for holding the strings of a dataset as char* (for memory checks). */
+guint64   gm_h5_strings_bytes    (hid_t loc, const char *name);
+/* The class of a dataset's type (H5T_STRING, H5T_INTEGER, H5T_ENUM …), or H5T_NO_CLASS. */
+H5T_class_t gm_h5_dataset_class  (hid_t loc, const char *name);
 /* Fails with a clear message if the dataset uses a filter this build cannot decode. */
 gboolean  gm_h5_check_filters    (hid_t dset, const char *what, GError **error);
 /* Opens a dataset with a larger chunk cache for streaming reads. */

@@ -71,57 +71,6 @@ format_numbers (const double *v,
   return out;
 }
 
-static gboolean
-is_string_dataset (hid_t       loc,
-                   const char *name)
-{
-  hid_t d = H5Dopen2 (loc, name, H5P_DEFAULT);
-  hid_t t;
-  gboolean is;
-
-  if (d < 0)
-    return FALSE;
-  t = H5Dget_type (d);
-  is = H5Tget_class (t) == H5T_STRING;
-  H5Tclose (t);
-  H5Dclose (d);
-  return is;
-}
-
-static gboolean
-dataset_is_integer (hid_t       loc,
-                    const char *name)
-{
-  hid_t d = H5Dopen2 (loc, name, H5P_DEFAULT);
-  hid_t t;
-  gboolean is;
-
-  if (d < 0)
-    return FALSE;
-  t = H5Dget_type (d);
-  is = H5Tget_class (t) == H5T_INTEGER;
-  H5Tclose (t);
-  H5Dclose (d);
-  return is;
-}
-
-static gboolean
-dataset_is_enum (hid_t       loc,
-                 const char *name)
-{
-  hid_t d = H5Dopen2 (loc, name, H5P_DEFAULT);
-  hid_t t;
-  gboolean is;
-
-  if (d < 0)
-    return FALSE;
-  t = H5Dget_type (d);
-  is = H5Tget_class (t) == H5T_ENUM;
-  H5Tclose (t);
-  H5Dclose (d);
-  return is;
-}
-
 /* Reads a string array stored as a string dataset or a nullable-string-array group. */
 static char **
 read_label_array (const Reader  *r,
@@ -193,7 +142,7 @@ read_df_column (const Reader  *r,
           g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: categorical without categories", what);
           return NULL;
         }
-      if (is_string_dataset (df, cats_path))
+      if (gm_h5_dataset_class (df, cats_path) == H5T_STRING)
         cats = gm_h5_read_strings (df, cats_path, r->path, &n_cats, error);
       else
         {
@@ -298,7 +247,7 @@ read_df_column (const Reader  *r,
       if (rank != 1)
         return NULL; /* multi-dimensional columns are not annotations */
 
-      if (is_string_dataset (df, col))
+      if (gm_h5_dataset_class (df, col) == H5T_STRING)
         {
           int64_t n = 0;
           char **s = gm_h5_read_strings (df, col, r->path, &n, error);
@@ -355,8 +304,8 @@ read_df_column (const Reader  *r,
           return c;
         }
 
-      c = gm_column_new (col, dataset_is_enum (df, col) ? GM_COLUMN_BOOLEAN : GM_COLUMN_NUMERIC, n_rows);
-      c->is_integer = dataset_is_integer (df, col);
+      c = gm_column_new (col, gm_h5_dataset_class (df, col) == H5T_ENUM ? GM_COLUMN_BOOLEAN : GM_COLUMN_NUMERIC, n_rows);
+      c->is_integer = gm_h5_dataset_class (df, col) == H5T_INTEGER;
       if (!gm_h5_read_numbers (df, col, r->path, H5T_NATIVE_DOUBLE, c->values, n_rows, error))
         {
           gm_column_free (c);

@@ -744,33 +744,6 @@ generated_names (const char *prefix,
   return v;
 }
 
-static guint64
-strings_bytes (hid_t       file,
-               const char *name)
-{
-  hsize_t dims[H5S_MAX_RANK] = { 0 };
-  int rank = gm_h5_dims (file, name, dims);
-  guint64 n = 1, each = 40;
-  hid_t d, t;
-
-  if (rank < 0)
-    return 0;
-  for (int i = 0; i < rank; i++)
-    n *= dims[i];
-  d = H5Dopen2 (file, name, H5P_DEFAULT);
-  if (d >= 0)
-    {
-      t = H5Dget_type (d);
-      if (t >= 0)
-        {
-          if (H5Tget_class (t) == H5T_STRING && H5Tis_variable_str (t) <= 0)
-            each = H5Tget_size (t) + 1;
-          H5Tclose (t);
-        }
-      H5Dclose (d);
-    }
-  return n * (MAX (each, 24) + 8 + 8);
-}
 
 static char *
 loom_spec_version (hid_t    file,
@@ -898,10 +871,10 @@ gm_read_loom (const char           *path,
     g_autofree char *c = g_strdup_printf ("col_attrs/%s", cell_attr ? cell_attr : "");
     g_autofree char *g = g_strdup_printf ("row_attrs/%s", gene_attr ? gene_attr : "");
     if (cell_attr)
-      names_bytes += strings_bytes (file, c);
+      names_bytes += gm_h5_strings_bytes (file, c);
     if (gene_attr)
-      names_bytes += strings_bytes (file, g);
-    names_bytes += strings_bytes (file, "row_attrs/Accession");
+      names_bytes += gm_h5_strings_bytes (file, g);
+    names_bytes += gm_h5_strings_bytes (file, "row_attrs/Accession");
   }
 
   if (!read_matrix (&lr, dset, what, n_genes, n_cells, names_bytes, &ds->X, error))

@@ -1,29 +1,6 @@
 #!/usr/bin/env bash
 # test-cli-impute.sh — genomap-cli simulate, impute and evaluate: usage, outputs, exit statuses.
-set -u
-cli=${GM_CLI:?GM_CLI must name genomap-cli}
-data=${GM_TEST_DATA:?GM_TEST_DATA must name tests/data}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-check () {  # name, expected status, command…
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then
-    pass=$((pass + 1)); echo "ok - $name"
-  else
-    fail=$((fail + 1)); echo "FAIL - $name: exit $got, expected $want"; cat "$tmp/err"
-  fi
-}
-expect () {  # name, file, pattern
-  if grep -q -- "$3" "$2"; then
-    pass=$((pass + 1)); echo "ok - $1"
-  else
-    fail=$((fail + 1)); echo "FAIL - $1: '$3' not in:"; cat "$2"
-  fi
-}
+. "$(dirname "$0")/cli-lib.sh"
 same () {  # name, file, file
   if cmp -s "$2" "$3"; then
     pass=$((pass + 1)); echo "ok - $1"
