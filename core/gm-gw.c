@@ -17,6 +17,9 @@
 
 #include <cblas.h>
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -1247,6 +1250,27 @@ ring_apply_swap (const double   *S,
  * decides, so the result is a true local optimum.  With @exact_end M is
  * rebuilt from scratch at the end, otherwise it is the updated one. */
 #define RING_PENDING 8
+
+/* B (c × r) = Aᵀ for A (r × c), row-major, in tiles that stay in cache. */
+static void
+transpose_tiled (const double *A,
+                 int           r,
+                 int           c,
+                 double       *B)
+{
+  enum { TILE = 16 };
+
+  for (int i0 = 0; i0 < r; i0 += TILE)
+    for (int j0 = 0; j0 < c; j0 += TILE)
+      {
+        int i1 = MIN (i0 + TILE, r), j1 = MIN (j0 + TILE, c);
+
+        for (int j = j0; j < j1; j++)
+          for (int i = i0; i < i1; i++)
+            B[IDX (j, i, r)] = A[IDX (i, j, c)];
+      }
+}
+
 static int
 ring_swap_search (const double          *S,
                   const RingGeom        *rg,
@@ -1269,18 +1293,18 @@ ring_swap_search (const double          *S,
   g_autofree double *Wq = g_new (double, (gsize) m * K);   /* queued w, m × K */
   g_autofree double *mg = g_new (double, n);
   g_autofree double *Ma = g_new (double, n);
+  g_autofree double *tt = g_new (double, n);   /* 2 (M[j][a] − M[j][g_j]) */
+  g_autofree double *q4 = g_new (double, n);   /* 4 (h0 − H[a][g_j]) */
+  g_autofree double *dl = g_new (double, n);   /* the deltas of one gene's swaps */
   g_autofree double *mi = g_new (double, K);
   g_autofree double *ci = g_new (double, K);
   g_autofree int *members = g_new (int, n);
   g_autofree int *ring_start = g_new (int, K + 1);
   g_autofree guchar *ring_active = g_new (guchar, K);
 
+  transpose_tiled (M, n, K, Mt);
   for (int j = 0; j < n; j++)
-    {
-      for (int x = 0; x < K; x++)
-        Mt[IDX (x, j, n)] = M[IDX (j, x, K)];
-      mg[j] = M[IDX (j, g[j], K)];
-    }
+    mg[j] = M[IDX (j, g[j], K)];
 
   for (int pass = 0; pass < 1000; pass++)
     {
@@ -1322,6 +1346,11 @@ ring_swap_search (const double          *S,
               for (int k = 0; k < n; k++)
                 Ma[k] += wa * us[k];
             }
+          for (int k = 0; k < n; k++)
+            {
+              tt[k] = 2.0 * (Ma[k] - mg[k]);
+              q4[k] = 4.0 * (h0 - Ha[g[k]]);
+            }
 
           for (int e = 0; e < n_members; e++)
             {
@@ -1346,17 +1375,45 @@ ring_swap_search (const double          *S,
                 }
               for (int x = 0; x < K; x++)
                 mi[x] = -2.0 * (ci[x] - mg[i]);
-              for (int j = 0; j < n; j++)
-                {
-                  int b = g[j];
-                  double delta = mi[b] - 2.0 * (Ma[j] - mg[j]) + 4.0 * Si[j] * (h0 - Ha[b]);
+              /* partners in ring a are excluded: their delta is +∞.  The
+               * scaling by 4 is exact, so Si[j]·q4[j] equals 4·Si[j]·(h0 − H[a][b]). */
+              mi[a] = INFINITY;
+              {
+                /* the first j of least delta, if below best (= −tol) */
+                double lo = best;
+                int j = 0;
+#ifdef __SSE2__
+                __m128d lo2 = _mm_set1_pd (best);
 
-                  if (delta < best && b != a)
-                    {
-                      best = delta;
-                      best_j = j;
-                    }
+                for (; j + 2 <= n; j += 2)
+                  {
+                    __m128d m2 = _mm_set_pd (mi[g[j + 1]], mi[g[j]]);
+                    __m128d d2 = _mm_add_pd (_mm_sub_pd (m2, _mm_loadu_pd (tt + j)),
+                                             _mm_mul_pd (_mm_loadu_pd (Si + j), _mm_loadu_pd (q4 + j)));
+
+                    _mm_storeu_pd (dl + j, d2);
+                    lo2 = _mm_min_pd (d2, lo2);
+                  }
+                {
+                  double l2[2];
+
+                  _mm_storeu_pd (l2, lo2);
+                  lo = l2[0] < lo ? l2[0] : lo;
+                  lo = l2[1] < lo ? l2[1] : lo;
                 }
+#endif
+                for (; j < n; j++)
+                  {
+                    dl[j] = (mi[g[j]] - tt[j]) + Si[j] * q4[j];
+                    lo = dl[j] < lo ? dl[j] : lo;
+                  }
+                if (lo < best)
+                  {
+                    best = lo;
+                    for (best_j = 0; dl[best_j] != lo; best_j++)
+                      ;
+                  }
+              }
               if (best_j < 0)
                 {
                   active[i] = 0;
@@ -1384,6 +1441,10 @@ ring_swap_search (const double          *S,
                   }
                 mg[i] = mg_i;
                 mg[j] = mg_j;
+                for (int k = 0; k < n; k++)
+                  tt[k] = 2.0 * (Ma[k] - mg[k]);
+                q4[i] = 4.0 * (h0 - Ha[b]);
+                q4[j] = 4.0 * (h0 - Ha[a]);
                 /* don't-look bits: wake the two genes and their old rings' genes */
                 for (int k = 0; k < n; k++)
                   if (g[k] == a || g[k] == b)
@@ -1417,9 +1478,7 @@ ring_swap_search (const double          *S,
   if (np > 0)
     cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, n, np,
                  1.0, Wq, K, Uq, n, 1.0, Mt, n);
-  for (int j = 0; j < n; j++)
-    for (int x = 0; x < K; x++)
-      M[IDX (j, x, K)] = Mt[IDX (x, j, n)];
+  transpose_tiled (Mt, K, n, M);
   return total;
 }
 
@@ -1629,15 +1688,40 @@ gm_gw_solve_rings (const double          *C1,
   /* 1. the reference's first iterate: with T0 uniform the linearised cost is
    * −(Σ_k C1[i,k]) (Σ_l H[p,l]) / n², so the LP sorts */
   gene_keys = g_new (KeyIndex, n);
-  for (int i = 0; i < n; i++)
-    {
-      double s = 0.0;
+  {
+    int i = 0;
 
-      for (int k = 0; k < n; k++)
-        s += C1[IDX (i, k, n)];
-      gene_keys[i].key = s;
-      gene_keys[i].index = i;
-    }
+    /* row sums, four rows at a time (each summed in its own order, as one
+     * row alone would be) */
+    for (; i + 4 <= n; i += 4)
+      {
+        const double *R0 = C1 + IDX (i, 0, n), *R1 = R0 + n, *R2 = R1 + n, *R3 = R2 + n;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+
+        for (int k = 0; k < n; k++)
+          {
+            s0 += R0[k];
+            s1 += R1[k];
+            s2 += R2[k];
+            s3 += R3[k];
+          }
+        gene_keys[i].key = s0;
+        gene_keys[i + 1].key = s1;
+        gene_keys[i + 2].key = s2;
+        gene_keys[i + 3].key = s3;
+        for (int r = 0; r < 4; r++)
+          gene_keys[i + r].index = i + r;
+      }
+    for (; i < n; i++)
+      {
+        double s = 0.0;
+
+        for (int k = 0; k < n; k++)
+          s += C1[IDX (i, k, n)];
+        gene_keys[i].key = s;
+        gene_keys[i].index = i;
+      }
+  }
   ring_keys = g_new (KeyIndex, K);
   for (int a = 0; a < K; a++)
     {

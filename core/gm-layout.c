@@ -16,7 +16,7 @@
 #include "gm-layout.h"
 
 #define MAX_DEFAULT_SIDE 32
-#define CORR_BLOCK_CELLS 2048
+#define CORR_BLOCK_CELLS 256
 
 const char *
 gm_transform_name (GmTransform t)
@@ -214,21 +214,23 @@ gm_gene_correlation_distance (const GmDataset  *ds,
 {
   const GmCsr *X = &ds->X;
   int64_t n_cells = X->n_rows;
-  g_autofree double *totals = cell_totals (ds);
-  g_autofree double *mean_all = g_new0 (double, MAX (X->n_cols, 1));
-  g_autofree double *var_all = g_new0 (double, MAX (X->n_cols, 1));
-  g_autofree int32_t *col_of = g_new (int32_t, MAX (X->n_cols, 1));
-  g_autofree double *mean = NULL;
+  g_autofree double *totals = NULL;
+  g_autofree int32_t *col_of = NULL;
+  g_autofree double *sum = NULL;
+  g_autofree double *sum2 = NULL;
   g_autofree double *block = NULL;
+  g_autofree double *sd = NULL;
   double *cov;
   int64_t bs = MIN (CORR_BLOCK_CELLS, MAX (n_cells, 1));
+  enum { SMALL_COUNTS = 128 };
+  double small_log[SMALL_COUNTS];
+  guchar small_done[SMALL_COUNTS];
 
   if (n < 1 || n > 1 << 20)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_USAGE, "invalid number of genes: %d", n);
       return NULL;
     }
-  mean = g_new0 (double, n);
   if (n_cells < 2)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
@@ -239,63 +241,122 @@ gm_gene_correlation_distance (const GmDataset  *ds,
                         (guint64) n * n * 8 + (guint64) bs * n * 8, "the gene–gene distances", error))
     return NULL;
 
+  totals = cell_totals (ds);
+  col_of = g_new (int32_t, MAX (X->n_cols, 1));
   for (int64_t j = 0; j < X->n_cols; j++)
     col_of[j] = -1;
   for (int i = 0; i < n; i++)
     col_of[genes[i]] = i;
-  gene_lognorm_stats (ds, totals, col_of, mean_all, var_all, NULL, NULL);
-  for (int i = 0; i < n; i++)
-    {
-      if (var_all[genes[i]] <= CONSTANT_VAR)
-        {
-          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
-                       "%s: gene %s is constant across cells; its correlations are undefined",
-                       ds->path ? ds->path : "dataset", ds->gene_names[genes[i]]);
-          return NULL;
-        }
-      col_of[genes[i]] = i;
-      mean[i] = mean_all[genes[i]];
-    }
 
-  /* Σ over cells of centred values, block by block: cov += Bᵀ B (dsyrk, upper). */
+  /* One pass over the cells: each block holds the raw log1p(CP10k) values
+   * (each logarithm computed once), the per-gene sums are accumulated in
+   * cell order, and G += Bᵀ B (dsyrk, upper) gathers the raw cross products;
+   * the covariance is G − s sᵀ / n afterwards. */
+  sum = g_new0 (double, n);
+  sum2 = g_new0 (double, n);
   cov = g_new0 (double, (gsize) n * n);
   block = g_new (double, bs * n);
   for (int64_t c0 = 0; c0 < n_cells; c0 += bs)
     {
       int64_t nb = MIN (bs, n_cells - c0);
 
+      memset (block, 0, (gsize) nb * n * sizeof (double));
       for (int64_t b = 0; b < nb; b++)
         {
           double *row = block + b * n;
           int64_t cell = c0 + b;
-          for (int i = 0; i < n; i++)
-            row[i] = -mean[i];
+
+          /* counts are mostly small integers: one logarithm per distinct value */
+          memset (small_done, 0, sizeof small_done);
           for (int64_t k = X->indptr[cell]; k < X->indptr[cell + 1]; k++)
             {
               int32_t i = col_of[X->indices[k]];
               if (i >= 0)
-                row[i] += lognorm (X->data[k], totals[cell]);
+                {
+                  float x = X->data[k];
+                  double v;
+
+                  if (x >= 0.0f && x < (float) SMALL_COUNTS && x == (float) (int) x)
+                    {
+                      int c = (int) x;
+                      if (!small_done[c])
+                        {
+                          small_log[c] = lognorm (x, totals[cell]);
+                          small_done[c] = 1;
+                        }
+                      v = small_log[c];
+                    }
+                  else
+                    v = lognorm (x, totals[cell]);
+                  row[i] += v;
+                  sum[i] += v;
+                  sum2[i] += v * v;
+                }
             }
         }
       cblas_dsyrk (CblasRowMajor, CblasUpper, CblasTrans, n, (int) nb, 1.0, block, n, 1.0, cov, n);
     }
 
-  /* cov → 1 − r, clipped to [0, 2], symmetric, zero diagonal. */
+  /* Constant genes (population variance as gene_lognorm_stats computes it). */
+  for (int i = 0; i < n; i++)
+    {
+      double m = sum[i] / n_cells;
+      double v = sum2[i] / n_cells - m * m;
+
+      if (!(v > CONSTANT_VAR))
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                       "%s: gene %s is constant across cells; its correlations are undefined",
+                       ds->path ? ds->path : "dataset", ds->gene_names[genes[i]]);
+          g_free (cov);
+          return NULL;
+        }
+    }
+
+  /* Centre: cov = G − s sᵀ / n (upper triangle). */
   {
-    g_autofree double *sd = g_new (double, n);
+    double inv_n = 1.0 / (double) n_cells;
 
     for (int i = 0; i < n; i++)
-      sd[i] = sqrt (cov[(gsize) i * n + i]);
-    for (int i = 0; i < n; i++)
-      for (int k = i; k < n; k++)
+      {
+        double *ci = cov + (gsize) i * n;
+        double si = sum[i] * inv_n;
+        for (int k = i; k < n; k++)
+          ci[k] -= si * sum[k];
+      }
+  }
+
+  /* cov → 1 − r, clipped to [0, 2], symmetric, zero diagonal. */
+  sd = g_new (double, n);
+  for (int i = 0; i < n; i++)
+    {
+      double c = cov[(gsize) i * n + i];
+      sd[i] = c > 0 ? 1.0 / sqrt (c) : 0.0;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      double *ci = cov + (gsize) i * n;
+      double si = sd[i];
+      ci[i] = 0.0;
+      for (int k = i + 1; k < n; k++)
         {
-          double r = i == k ? 1.0 : cov[(gsize) i * n + k] / (sd[i] * sd[k]);
-          cov[(gsize) i * n + k] = i == k ? 0.0 : 1.0 - CLAMP (r, -1.0, 1.0);
+          double r = ci[k] * si * sd[k];
+          ci[k] = 1.0 - CLAMP (r, -1.0, 1.0);
+        }
+    }
+  /* Mirror the upper triangle, tile by tile. */
+  {
+    enum { T = 64 };
+
+    for (int i0 = 0; i0 < n; i0 += T)
+      for (int k0 = 0; k0 <= i0; k0 += T)
+        {
+          int i1 = MIN (i0 + T, n), k1 = MIN (k0 + T, n);
+          for (int i = i0; i < i1; i++)
+            for (int k = k0; k < MIN (k1, i); k++)
+              cov[(gsize) i * n + k] = cov[(gsize) k * n + i];
         }
   }
-  for (int i = 0; i < n; i++)
-    for (int k = 0; k < i; k++)
-      cov[(gsize) i * n + k] = cov[(gsize) k * n + i];
   return cov;
 }
 
