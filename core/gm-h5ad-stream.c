@@ -20,7 +20,10 @@
 #include "gm-h5.h"
 #include "gm-io.h"
 
-#define STREAM_BLOCK_ENTRIES (8 * 1024 * 1024)
+/* 1 MiB per array: the block is still in the cache when it is written back
+ * (measured on 100 000 × 30 000: 8 M entries 0.58 s, 1 M 0.50 s, 256 K 0.48 s,
+ * 64 K 0.52 s).  A row longer than this takes the in-memory path. */
+#define STREAM_BLOCK_ENTRIES (256 * 1024)
 
 typedef struct
 {
