@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "gm-layout.h"
+#include "gm-linalg.h"
 
 #define KL_EPS 1e-15
 
@@ -2205,60 +2206,6 @@ euc_swap_search (EucState              *st,
   return total;
 }
 
-/* Symmetric eigen-decomposition of a small matrix (cyclic Jacobi): on return
- * the diagonal of a holds the eigenvalues and the columns of v the vectors. */
-static void
-jacobi_eigen (double *a,
-              double *v,
-              int     d)
-{
-  for (int i = 0; i < d; i++)
-    for (int j = 0; j < d; j++)
-      v[i * d + j] = i == j ? 1.0 : 0.0;
-  for (int sweep = 0; sweep < 100; sweep++)
-    {
-      double off = 0.0;
-
-      for (int p = 0; p < d; p++)
-        for (int q = p + 1; q < d; q++)
-          off += a[p * d + q] * a[p * d + q];
-      if (off < 1e-30)
-        break;
-      for (int p = 0; p < d; p++)
-        for (int q = p + 1; q < d; q++)
-          {
-            double apq = a[p * d + q], theta, t, c, s;
-
-            if (fabs (apq) < 1e-300)
-              continue;
-            theta = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
-            t = (theta >= 0 ? 1.0 : -1.0) / (fabs (theta) + sqrt (theta * theta + 1.0));
-            c = 1.0 / sqrt (t * t + 1.0);
-            s = t * c;
-            for (int k = 0; k < d; k++)
-              {
-                double akp = a[k * d + p], akq = a[k * d + q];
-
-                a[k * d + p] = c * akp - s * akq;
-                a[k * d + q] = s * akp + c * akq;
-              }
-            for (int k = 0; k < d; k++)
-              {
-                double apk = a[p * d + k], aqk = a[q * d + k];
-
-                a[p * d + k] = c * apk - s * aqk;
-                a[q * d + k] = s * apk + c * aqk;
-              }
-            for (int k = 0; k < d; k++)
-              {
-                double vkp = v[k * d + p], vkq = v[k * d + q];
-
-                v[k * d + p] = c * vkp - s * vkq;
-                v[k * d + q] = s * vkp + c * vkq;
-              }
-          }
-    }
-}
 
 /* Centres the columns of the n × d row-major Y. */
 static void
@@ -2342,8 +2289,7 @@ euc_mds_start (EucState              *st,
   g_autofree int32_t *cand = g_new (int32_t, n);
   g_autofree KeyIndex *gene_keys = g_new (KeyIndex, n);
   g_autofree KeyIndex *strip = g_new (KeyIndex, n);
-  double Tm[MDS_DIM * MDS_DIM], Vm[MDS_DIM * MDS_DIM], lam[2];
-  int top[2] = { -1, -1 };
+  double Tm[MDS_DIM * MDS_DIM], Vm[MDS_DIM * MDS_DIM], W[MDS_DIM], lam[2];
   double best_Q = -INFINITY, rms_e = 0.0;
   double pc[2] = { 0.0, 0.0 };
 
@@ -2384,21 +2330,9 @@ euc_mds_start (EucState              *st,
   for (int a = 0; a < d; a++)
     for (int b = a + 1; b < d; b++)
       Tm[a * d + b] = Tm[b * d + a] = 0.5 * (Tm[a * d + b] + Tm[b * d + a]);
-  jacobi_eigen (Tm, Vm, d);
-  for (int a = 0; a < d; a++)
-    {
-      double l = Tm[a * d + a];
-
-      if (top[0] < 0 || l > Tm[top[0] * d + top[0]])
-        {
-          top[1] = top[0];
-          top[0] = a;
-        }
-      else if (top[1] < 0 || l > Tm[top[1] * d + top[1]])
-        top[1] = a;
-    }
-  lam[0] = Tm[top[0] * d + top[0]];
-  lam[1] = Tm[top[1] * d + top[1]];
+  gm_linalg_sym_eigen (Tm, d, W, Vm);
+  lam[0] = W[0];
+  lam[1] = W[1];
   if (!(lam[1] > 1e-12 * fabs (lam[0])) || !(lam[0] > 0.0))
     return TRUE;
 
@@ -2408,7 +2342,7 @@ euc_mds_start (EucState              *st,
         double s = 0.0;
 
         for (int a = 0; a < d; a++)
-          s += Y[IDX (i, a, d)] * Vm[a * d + top[c]];
+          s += Y[IDX (i, a, d)] * Vm[a * d + c];
         E[IDX (i, c, 2)] = s * sqrt (lam[c]);
       }
   for (int i = 0; i < n; i++)
