@@ -331,25 +331,6 @@ tsv_num (GString *s,
     g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.8g", v));
 }
 
-static gboolean
-write_text_safely (const char  *path,
-                   const char  *text,
-                   GError     **error)
-{
-  GmOutput out;
-  g_autoptr(GError) local = NULL;
-
-  if (!gm_output_begin (&out, path, FALSE, error))
-    return FALSE;
-  if (!g_file_set_contents (out.tmp_path, text, -1, &local))
-    {
-      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: %s", path, local->message);
-      gm_output_abort (&out);
-      return FALSE;
-    }
-  return gm_output_commit (&out, error);
-}
-
 static GmDataset *
 read_plain (const char  *path,
             const char  *layer,
@@ -358,11 +339,8 @@ read_plain (const char  *path,
 {
   GmReadOptions opts;
 
-  gm_read_options_init (&opts);
+  read_options_from_flags (&opts, progress);
   opts.layer = layer;
-  opts.progress = on_progress;
-  opts.progress_data = progress;
-  opts.cancel = &cancel_flag;
   return gm_read (path, &opts, error);
 }
 
@@ -398,7 +376,7 @@ evaluate_holdout (GmScale   scale,
           tsv_num (s, res->r[j]);
           g_string_append_c (s, '\n');
         }
-      if (!write_text_safely (ev_per_gene, s->str, &error))
+      if (!gm_output_write_text (ev_per_gene, s->str, s->len, &error))
         return fail (error);
     }
   if (ev_json)
@@ -549,7 +527,7 @@ cmd_evaluate (int    argc,
           tsv_num (s, res->mse_after[j]);
           g_string_append_c (s, '\n');
         }
-      if (!write_text_safely (ev_per_gene, s->str, &error))
+      if (!gm_output_write_text (ev_per_gene, s->str, s->len, &error))
         return fail (error);
     }
 

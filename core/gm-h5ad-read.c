@@ -163,8 +163,6 @@ read_df_column (const Reader  *r,
           return NULL;
         }
       {
-        int64_t n_ord = 0;
-        g_autofree int64_t *ord = NULL;
         hid_t a = H5Aopen_by_name (df, col, "ordered", H5P_DEFAULT, H5P_DEFAULT);
         if (a >= 0)
           {
@@ -182,8 +180,6 @@ read_df_column (const Reader  *r,
             H5Tclose (t);
             H5Aclose (a);
           }
-        (void) n_ord;
-        (void) ord;
       }
       for (int64_t i = 0; i < n_rows; i++)
         if (c->codes[i] >= c->n_categories)

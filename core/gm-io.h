@@ -110,5 +110,7 @@ typedef struct
 gboolean   gm_output_begin        (GmOutput *out, const char *path, gboolean is_dir, GError **error);
 gboolean   gm_output_commit       (GmOutput *out, GError **error);
 void       gm_output_abort        (GmOutput *out);
+/* Writes @len bytes of @text (-1: NUL-terminated) to @path through a temporary sibling. */
+gboolean   gm_output_write_text   (const char *path, const char *text, gssize len, GError **error);
 
 G_END_DECLS

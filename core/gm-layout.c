@@ -615,8 +615,6 @@ gm_layout_save (const GmLayout  *layout,
                 GError         **error)
 {
   g_autoptr(GString) s = g_string_new (NULL);
-  GmOutput out;
-  g_autoptr(GError) local = NULL;
 
   g_string_append (s, "# genomap-layout\t1\n");
   g_string_append_printf (s, "# program\tGenoMap Studio\t%s\n", layout->version ? layout->version : PACKAGE_VERSION);
@@ -631,15 +629,7 @@ gm_layout_save (const GmLayout  *layout,
     g_string_append_printf (s, "%s\t%d\t%d\n", layout->genes[i],
                             layout->pixel[i] % layout->rows, layout->pixel[i] / layout->rows);
 
-  if (!gm_output_begin (&out, path, FALSE, error))
-    return FALSE;
-  if (!g_file_set_contents (out.tmp_path, s->str, s->len, &local))
-    {
-      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: %s", path, local->message);
-      gm_output_abort (&out);
-      return FALSE;
-    }
-  return gm_output_commit (&out, error);
+  return gm_output_write_text (path, s->str, s->len, error);
 }
 
 GmLayout *

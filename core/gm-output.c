@@ -147,3 +147,23 @@ gm_output_abort (GmOutput *out)
   g_clear_pointer (&out->final_path, g_free);
   g_clear_pointer (&out->tmp_path, g_free);
 }
+
+gboolean
+gm_output_write_text (const char  *path,
+                      const char  *text,
+                      gssize       len,
+                      GError     **error)
+{
+  GmOutput out;
+  g_autoptr(GError) local = NULL;
+
+  if (!gm_output_begin (&out, path, FALSE, error))
+    return FALSE;
+  if (!g_file_set_contents (out.tmp_path, text, len, &local))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_WRITE, "%s: %s", path, local->message);
+      gm_output_abort (&out);
+      return FALSE;
+    }
+  return gm_output_commit (&out, error);
+}
