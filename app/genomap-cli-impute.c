@@ -18,6 +18,7 @@
 #include "gm-evaluate.h"
 #include "gm-impute.h"
 #include "gm-layout.h"
+#include "gm-nn-device.h"
 #include "gm-simulate.h"
 
 static gboolean
@@ -581,6 +582,7 @@ static char *imp_layout, *imp_model, *imp_device, *imp_save_ckpt, *imp_ckpt;
 static int imp_steps = -1, imp_batch = -1;
 static double imp_lr = -1.0;
 static gboolean imp_keep_observed;
+static char *imp_loss, *imp_inference;
 
 static void
 on_ernet_progress (int         step,
@@ -612,7 +614,9 @@ impute_ernet (GOptionContext *ctx,
   g_autoptr(GError) error = NULL;
   g_autoptr(GmDataset) ds = NULL;
   g_autoptr(GmLayout) layout = NULL;
+  g_autoptr(GmNnBackend) backend = NULL;   /* declared before model: freed after it */
   g_autoptr(GmErnetModel) model = NULL;
+  g_autofree char *device_notice = NULL;
   g_autofree float *values = NULL;
   g_autofree gboolean *imputed = NULL;
   GmErnetImputeOptions eo;
@@ -631,12 +635,8 @@ impute_ernet (GOptionContext *ctx,
     eo.preset = GM_ERNET_TINY;
   else
     return usage_error (ctx, "--model takes paper, compact or tiny, not '%s'", model_name);
-  if (imp_device != NULL && strcmp (imp_device, "cuda") == 0)
-    return usage_error (ctx, "--device cuda: the GPU backend is not built into this program; use --device cpu");
-  if (imp_device != NULL && strcmp (imp_device, "cpu") != 0 && strcmp (imp_device, "auto") != 0)
-    return usage_error (ctx, "--device takes auto, cpu or cuda, not '%s'", imp_device);
-  if (imp_device == NULL || strcmp (imp_device, "auto") == 0)
-    g_printerr ("genomap-cli: --device auto: no GPU backend is built, training on the CPU\n");
+  if (!gm_nn_device_valid (imp_device))
+    return usage_error (ctx, "--device takes auto, cpu, cuda or cuda:N, not '%s'", imp_device);
   if (imp_steps == 0 || imp_steps < -1 || imp_batch == 0 || imp_batch < -1)
     return usage_error (ctx, "--steps and --batch must be positive");
   if (imp_lr != -1.0 && !(imp_lr > 0.0 && isfinite (imp_lr)))
@@ -652,9 +652,38 @@ impute_ernet (GOptionContext *ctx,
     eo.lr = imp_lr;
   eo.seed = (guint64) imp_seed;
   eo.keep_observed = imp_keep_observed;
+  if (imp_loss != NULL)
+    {
+      if (g_strcmp0 (imp_loss, "paper") == 0)
+        eo.loss = GM_ERNET_LOSS_PAPER;
+      else if (g_strcmp0 (imp_loss, "mse") == 0)
+        eo.loss = GM_ERNET_LOSS_MSE;
+      else if (g_strcmp0 (imp_loss, "hidden-mse") == 0)
+        eo.loss = GM_ERNET_LOSS_HIDDEN_MSE;
+      else
+        return usage_error (ctx, "--loss must be paper, mse or hidden-mse");
+    }
+  if (imp_inference != NULL)
+    {
+      if (g_strcmp0 (imp_inference, "direct") == 0)
+        eo.inference = GM_ERNET_INFER_DIRECT;
+      else if (g_strcmp0 (imp_inference, "masked") == 0)
+        eo.inference = GM_ERNET_INFER_MASKED;
+      else
+        return usage_error (ctx, "--inference must be direct or masked");
+    }
   eo.cancel = &cancel_flag;
   eo.progress = on_ernet_progress;
   eo.progress_data = progress;
+
+  /* the backend first: "--device cuda" where CUDA cannot be had fails
+   * before any work; "auto" says once why it uses the CPU */
+  backend = gm_nn_backend_open (imp_device != NULL ? imp_device : "auto", &device_notice, &error);
+  if (backend == NULL)
+    return fail (error);
+  if (device_notice != NULL)
+    g_printerr ("genomap-cli: --device %s: %s\n", imp_device != NULL ? imp_device : "auto", device_notice);
+  eo.backend = backend;
 
   ds = read_input (input, progress, &error);
   if (ds == NULL)
@@ -662,7 +691,7 @@ impute_ernet (GOptionContext *ctx,
   t0 = g_get_monotonic_time ();
   if (imp_ckpt != NULL)
     {
-      model = gm_ernet_checkpoint_load (imp_ckpt, &error);
+      model = gm_ernet_checkpoint_load_full (imp_ckpt, &eo, &error);
       if (model == NULL)
         return fail (error);
     }
@@ -706,6 +735,7 @@ impute_ernet (GOptionContext *ctx,
   set_uns (ds, "genomap_impute_model", imp_ckpt != NULL ? g_strdup_printf ("checkpoint (ngf %d)", cfg.ngf)
                                                          : g_strdup_printf ("%s (ngf %d)", model_name, cfg.ngf));
   set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", gm_ernet_model_steps (model)));
+  set_uns (ds, "genomap_impute_device", g_strdup (backend->name));
   if (imp_ckpt != NULL)
     set_uns (ds, "genomap_impute_checkpoint", g_path_get_basename (imp_ckpt));
   else
@@ -722,6 +752,12 @@ impute_ernet (GOptionContext *ctx,
              g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", gm_ernet_model_scale (model))));
   }
   set_uns (ds, "genomap_impute_keep_observed", g_strdup (imp_keep_observed ? "yes" : "no"));
+  if (imp_ckpt == NULL)
+    set_uns (ds, "genomap_impute_loss",
+             g_strdup (eo.loss == GM_ERNET_LOSS_MSE ? "mse"
+                       : eo.loss == GM_ERNET_LOSS_HIDDEN_MSE ? "hidden-mse" : "paper"));
+  set_uns (ds, "genomap_impute_inference",
+           g_strdup (eo.inference == GM_ERNET_INFER_MASKED ? "masked" : "direct"));
   set_uns (ds, "genomap_impute_scale", g_strdup ("counts"));
   set_uns (ds, "genomap_source_file", g_path_get_basename (input));
   set_uns (ds, "genomap_version", g_strdup (PACKAGE_VERSION));
@@ -754,10 +790,12 @@ cmd_impute (int    argc,
     { "steps", 0, 0, G_OPTION_ARG_INT, &imp_steps, "ernet: training steps (default 2500)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &imp_batch, "ernet: cells per training step (default 64)", "B" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &imp_lr, "ernet: learning rate (default 2e-4; halved after 80 % of the steps)", "X" },
-    { "device", 0, 0, G_OPTION_ARG_STRING, &imp_device, "ernet: auto (default), cpu or cuda", "DEV" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &imp_device, "ernet: auto (default: CUDA when usable, else the CPU), cpu, cuda or cuda:N", "DEV" },
     { "save-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_save_ckpt, "ernet: save the trained model here", "C" },
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_ckpt, "ernet: apply this trained model (no training)", "C" },
     { "keep-observed", 0, 0, G_OPTION_ARG_NONE, &imp_keep_observed, "ernet: keep the observed non-zero counts", NULL },
+    { "loss", 0, 0, G_OPTION_ARG_STRING, &imp_loss, "ernet: training loss, paper (L1 + 0.02 DFT L1, spec §4), mse or hidden-mse", "LOSS" },
+    { "inference", 0, 0, G_OPTION_ARG_STRING, &imp_inference, "ernet: direct (one forward, spec §6) or masked (each observed value predicted from its context)", "MODE" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =

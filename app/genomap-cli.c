@@ -22,6 +22,7 @@
 #include "gm-h5.h"
 #include "gm-io.h"
 #include "gm-layout.h"
+#include "gm-nn-device.h"
 #include "genomap-cli.h"
 
 gint cancel_flag = 0;
@@ -552,7 +553,15 @@ print_version (void)
   g_print ("BLAS:    %s\n", blas);
   g_print ("HDF5:    %s\n", h5 + strlen ("HDF5 "));
   g_print ("GLib:    %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
-  g_print ("GPU:     no GPU backend in this build (CPU only)\n");
+  {
+    g_autofree char *backends = gm_nn_backend_describe ();
+    g_auto(GStrv) lines = g_strsplit (backends, "\n", -1);
+
+    /* "Backends: cpu: available …" then the others indented */
+    for (int i = 0; lines[i] != NULL; i++)
+      if (lines[i][0] != '\0')
+        g_print ("%s%s\n", i == 0 ? "Backends: " : "          ", lines[i]);
+  }
 }
 
 static void

@@ -324,20 +324,28 @@ cmp_cand (const void *a,
   return cand_less (x, y) ? -1 : cand_less (y, x) ? 1 : 0;
 }
 
-void
-gm_knn_exact (const float *pts,
-              int64_t      n,
-              int64_t      d,
-              int          k,
-              int32_t     *idx,
-              float       *dist)
+static gboolean
+cancelled (const gint *cancel)
+{
+  return cancel != NULL && g_atomic_int_get (cancel);
+}
+
+/* gm_knn_exact; FALSE when *cancel became non-zero (read once per block) */
+static gboolean
+knn_exact (const float *pts,
+           int64_t      n,
+           int64_t      d,
+           int          k,
+           int32_t     *idx,
+           float       *dist,
+           const gint  *cancel)
 {
   const int64_t block = CLAMP ((int64_t) (1 << 22) / MAX (n, 1), 16, 1024);
   g_autofree float *norm = g_new (float, MAX (n, 1));
   g_autofree float *prod = g_new (float, (gsize) MIN (block, n) * n);
   g_autofree Cand *heap = g_new (Cand, MAX (k, 1));
 
-  g_return_if_fail (k >= 1 && k < n);
+  g_return_val_if_fail (k >= 1 && k < n, FALSE);
   for (int64_t i = 0; i < n; i++)
     {
       double s = 0.0;
@@ -349,6 +357,8 @@ gm_knn_exact (const float *pts,
     {
       int64_t nb = MIN (block, n - i0);
 
+      if (cancelled (cancel))
+        return FALSE;
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, nb, n, d, -2.0f, pts + i0 * d, d, pts, d,
                    0.0f, prod, n);
       for (int64_t bi = 0; bi < nb; bi++)
@@ -385,6 +395,18 @@ gm_knn_exact (const float *pts,
             }
         }
     }
+  return TRUE;
+}
+
+void
+gm_knn_exact (const float *pts,
+              int64_t      n,
+              int64_t      d,
+              int          k,
+              int32_t     *idx,
+              float       *dist)
+{
+  knn_exact (pts, n, d, k, idx, dist, NULL);
 }
 
 /* ----------------------------------------------------------- the methods */
@@ -422,6 +444,12 @@ knn_smooth (const GmCsr            *counts,
   for (int64_t c = 0; c < n; c++)
     {
       float *row = out + (gsize) c * g;
+
+      if (c % 1024 == 0 && cancelled (p->cancel))
+        {
+          g_free (out);
+          return NULL;
+        }
       for (int h = 0; h < k; h++)
         {
           int64_t nb = h == 0 ? c : idx[c * (k - 1) + h - 1];
@@ -521,6 +549,13 @@ magic (const GmCsr            *counts,
       for (int64_t i = 0; i < n; i++)
         {
           float *yr = y + (gsize) i * g;
+
+          if (i % 1024 == 0 && cancelled (p->cancel))
+            {
+              g_free (x);
+              g_free (y);
+              return NULL;
+            }
           memset (yr, 0, g * sizeof (float));
           for (int64_t q = mp[i]; q < mp[i + 1]; q++)
             {
@@ -554,6 +589,7 @@ gm_impute_baseline (const GmCsr             *counts,
   const int64_t n = counts->n_rows, g = counts->n_cols;
   g_autofree float *scores = NULL, *dist = NULL;
   g_autofree int32_t *idx = NULL;
+  float *out;
   int n_comp = 0, k_search;
   guint64 need;
 
@@ -575,13 +611,19 @@ gm_impute_baseline (const GmCsr             *counts,
   need = (guint64) n * g * sizeof (float) * (p->method == GM_BASELINE_MAGIC ? 2 : 1);
   if (!gm_memory_check ("imputation", need, "the dense imputed matrix", error))
     return NULL;
+  if (cancelled (p->cancel))
+    goto cancel;
   scores = pca_scores (counts, p, &n_comp, error);
   if (scores == NULL)
     return NULL;
   idx = g_new (int32_t, (gsize) n * k_search);
   dist = g_new (float, (gsize) n * k_search);
-  gm_knn_exact (scores, n, MAX (n_comp, 1), k_search, idx, dist);
-  if (p->method == GM_BASELINE_KNN)
-    return knn_smooth (counts, p, idx);
-  return magic (counts, p, idx, dist);
+  if (cancelled (p->cancel) || !knn_exact (scores, n, MAX (n_comp, 1), k_search, idx, dist, p->cancel))
+    goto cancel;
+  out = p->method == GM_BASELINE_KNN ? knn_smooth (counts, p, idx) : magic (counts, p, idx, dist);
+  if (out != NULL)
+    return out;
+cancel:
+  g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "imputation cancelled");
+  return NULL;
 }

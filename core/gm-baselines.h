@@ -53,6 +53,9 @@ typedef struct
   double     decay;    /* magic: alpha-decay exponent, 40; 2 gives a Gaussian kernel */
   int        n_hvg;    /* genes used for the PCA: 2000 */
   guint64    seed;     /* the randomized SVD's sketch */
+  const gint *cancel;  /* non-zero → stop with GM_ERROR_CANCELLED; read between the stages,
+                        * every block of the kNN search and every 1024 cells of the smoothing
+                        * and diffusion (the PCA's few large GEMMs run to their end) */
 } GmBaselineParams;
 
 void     gm_baseline_params_init (GmBaselineParams *p, GmBaseline method);

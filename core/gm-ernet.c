@@ -376,6 +376,34 @@ gm_ernet_buffers (GmErnet *net)
   return net->buf;
 }
 
+gsize
+gm_ernet_n_buffer_floats (GmErnet *net)
+{
+  return net->n_buf;
+}
+
+void
+gm_ernet_get_state (GmErnet *net,
+                    float   *params_host,
+                    float   *buffers_host)
+{
+  if (params_host != NULL)
+    net->be->download (net->be->ctx, params_host, net->p, net->n_total);
+  if (buffers_host != NULL)
+    net->be->download (net->be->ctx, buffers_host, net->buf, net->n_buf);
+}
+
+void
+gm_ernet_set_state (GmErnet     *net,
+                    const float *params_host,
+                    const float *buffers_host)
+{
+  if (params_host != NULL)
+    net->be->upload (net->be->ctx, net->p, params_host, net->n_total);
+  if (buffers_host != NULL)
+    net->be->upload (net->be->ctx, net->buf, buffers_host, net->n_buf);
+}
+
 int
 gm_ernet_adam_steps (GmErnet *net)
 {

@@ -63,10 +63,22 @@ const GmErnetTensorInfo *gm_ernet_buffer_info (GmErnet *net,
 gint64      gm_ernet_num_batches_tracked (GmErnet *net,
                                           int      fusion);   /* 1 or 2 */
 
-/* Backend memory (host memory for the CPU backend). */
+/* Backend memory (host memory for the CPU backend, device memory for a GPU
+ * backend: read it with gm_ernet_get_state or the backend's download). */
 float      *gm_ernet_params       (GmErnet *net);
 float      *gm_ernet_grads        (GmErnet *net);
 float      *gm_ernet_buffers      (GmErnet *net);
+gsize       gm_ernet_n_buffer_floats (GmErnet *net);
+
+/* Host copies of the parameters (gm_ernet_n_trainable floats) and buffers
+ * (gm_ernet_n_buffer_floats), through the backend's download / upload, so
+ * they work on every backend; either pointer may be NULL. */
+void        gm_ernet_get_state    (GmErnet     *net,
+                                   float       *params_host,
+                                   float       *buffers_host);
+void        gm_ernet_set_state    (GmErnet     *net,
+                                   const float *params_host,
+                                   const float *buffers_host);
 
 /* Deterministic initialisation shared with the PyTorch fixture script:
  * element e of parameter k gets scale_k · sin(0.7·e + 1.3·k + 0.1), see

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gm-impute.h"
+#include "gm-nn-device.h"
 #include "gm-random.h"
 
 #define PLACEHOLDER 0.999f
@@ -19,6 +20,7 @@
 struct _GmErnetModel
 {
   GmNnBackend *backend;
+  gboolean     owns_backend;   /* FALSE when borrowed from the options */
   GmErnet     *net;
   GmLayout    *layout;
   double       scale;
@@ -42,7 +44,8 @@ gm_ernet_model_free (GmErnetModel *model)
   if (model == NULL)
     return;
   gm_ernet_free (model->net);
-  gm_nn_backend_free (model->backend);
+  if (model->owns_backend)
+    gm_nn_backend_free (model->backend);
   gm_layout_free (model->layout);
   g_free (model);
 }
@@ -92,13 +95,29 @@ layout_copy (const GmLayout *l)
   return c;
 }
 
+/* The model runs on opts->backend (borrowed) or on a new backend for
+ * opts->device (gm-nn-device.h; "cpu" when opts or the device is NULL). */
 static GmErnetModel *
-model_new (const GmErnetConfig *cfg,
-           const GmLayout      *layout)
+model_new (const GmErnetConfig        *cfg,
+           const GmLayout             *layout,
+           const GmErnetImputeOptions *opts,
+           GError                    **error)
 {
-  GmErnetModel *m = g_new0 (GmErnetModel, 1);
+  GmErnetModel *m;
+  GmNnBackend *be = opts != NULL ? opts->backend : NULL;
+  g_autofree char *notice = NULL;
 
-  m->backend = gm_nn_backend_cpu ();
+  if (be == NULL)
+    {
+      be = gm_nn_backend_open (opts != NULL && opts->device != NULL ? opts->device : "cpu", &notice, error);
+      if (be == NULL)
+        return NULL;
+      if (notice != NULL)
+        g_message ("ER-Net: %s", notice);
+    }
+  m = g_new0 (GmErnetModel, 1);
+  m->backend = be;
+  m->owns_backend = opts == NULL || opts->backend == NULL;
   m->net = gm_ernet_new (m->backend, cfg);
   m->layout = layout_copy (layout);
   return m;
@@ -262,6 +281,44 @@ config_for (const GmErnetImputeOptions *opts)
 
 /* ----------------------------------------------------------- training */
 
+/* One step with the MSE loss computed on the host: forward (train mode),
+ * L = mean (o − y)², dL/do = 2 (o − y) / N, backward, Adam.  o is scratch
+ * of n·T·T floats; on return it holds dL/do. */
+static double
+train_step_mse (GmErnet     *net,
+                int          n,
+                int          T,
+                const float *x,
+                const float *y,
+                const guint8 *sel,
+                float       *o,
+                float        lr)
+{
+  gsize tot = (gsize) n * T * T, cnt = 0;
+  double loss = 0;
+  float g;
+
+  gm_ernet_forward (net, TRUE, n, T, T, x, o);
+  for (gsize i = 0; i < tot; i++)
+    cnt += sel == NULL || sel[i];
+  g = 2.f / (float) MAX (cnt, 1);
+  for (gsize i = 0; i < tot; i++)
+    {
+      float e = o[i] - y[i];
+
+      if (sel != NULL && !sel[i])
+        {
+          o[i] = 0.f;
+          continue;
+        }
+      loss += (double) e * e;
+      o[i] = g * e;
+    }
+  gm_ernet_backward (net, o);
+  gm_ernet_adam_step (net, lr);
+  return loss / (double) MAX (cnt, 1);
+}
+
 GmErnetModel *
 gm_ernet_model_train (const GmDataset            *ds,
                       const GmLayout             *layout,
@@ -276,7 +333,8 @@ gm_ernet_model_train (const GmDataset            *ds,
   int B, T, P, lr_steps;
   g_autofree int64_t *perm = NULL;
   g_autofree int *cand = NULL;
-  g_autofree float *x = NULL, *y = NULL;
+  g_autofree float *x = NULL, *y = NULL, *o = NULL;
+  g_autofree guint8 *sel = NULL;
   gint64 t0;
   gboolean ok = TRUE;
 
@@ -295,7 +353,12 @@ gm_ernet_model_train (const GmDataset            *ds,
   if (!maps_init (&m, layout, ds, error))
     return NULL;
   cfg = config_for (opts);
-  model = model_new (&cfg, layout);
+  model = model_new (&cfg, layout, opts, error);
+  if (model == NULL)
+    {
+      maps_clear (&m);
+      return NULL;
+    }
   gm_ernet_init_random (model->net, opts->seed);
   model->scale = compute_scale (&m, ds);
   m.inv_scale = 1.0 / model->scale;
@@ -310,6 +373,10 @@ gm_ernet_model_train (const GmDataset            *ds,
   cand = g_new (int, P);
   x = g_new (float, (gsize) B * P);
   y = g_new (float, (gsize) B * P);
+  if (opts->loss != GM_ERNET_LOSS_PAPER)
+    o = g_new (float, (gsize) B * P);
+  if (opts->loss == GM_ERNET_LOSS_HIDDEN_MSE)
+    sel = g_new (guint8, (gsize) B * P);
   gm_rng_init_stream (&rng, opts->seed, 1);
   t0 = g_get_monotonic_time ();
 
@@ -358,7 +425,13 @@ gm_ernet_model_train (const GmDataset            *ds,
               xb[cand[d]] = PLACEHOLDER;
             }
         }
-      loss = gm_ernet_train_step (model->net, B, T, T, x, y, lr);
+      if (sel != NULL)
+        for (gsize i = 0; i < (gsize) B * P; i++)
+          sel[i] = x[i] == PLACEHOLDER && is_inside (&m, (int) (i % P));
+      if (opts->loss != GM_ERNET_LOSS_PAPER)
+        loss = train_step_mse (model->net, B, T, x, y, sel, o, lr);
+      else
+        loss = gm_ernet_train_step (model->net, B, T, T, x, y, lr);
       model->steps = step;
       if (!isfinite (loss))
         {
@@ -377,6 +450,8 @@ gm_ernet_model_train (const GmDataset            *ds,
 
           opts->progress (step, opts->steps, loss, eta, text, opts->progress_data);
         }
+      if (opts->snapshot != NULL && opts->snapshot_every > 0 && step % opts->snapshot_every == 0)
+        opts->snapshot (model, step, opts->snapshot_data);
     }
   maps_clear (&m);
   if (!ok)
@@ -385,6 +460,68 @@ gm_ernet_model_train (const GmDataset            *ds,
 }
 
 /* ---------------------------------------------------------- inference */
+
+/* GM_ERNET_INFER_MASKED (see gm-impute.h) over nb input maps x (observed
+ * values, placeholders elsewhere; overwritten).  Cell c0 + b's observed
+ * pixels are dealt round-robin, in an order drawn from its own seeded
+ * stream, into `passes` groups, so the result does not depend on the batch
+ * size.  fin receives the combined output. */
+static void
+masked_forward (GmErnet *net,
+                int      nb,
+                int      T,
+                int      passes,
+                guint64  seed,
+                int64_t  c0,
+                float   *x,
+                float   *x0,
+                float   *o,
+                float   *fin,
+                gint8   *grp,
+                int     *cand)
+{
+  gsize P = (gsize) T * T, tot = (gsize) nb * P;
+
+  memcpy (x0, x, tot * sizeof (float));
+  for (int b = 0; b < nb; b++)
+    {
+      const float *xb = x0 + (gsize) b * P;
+      gint8 *gb = grp + (gsize) b * P;
+      GmRng rng;
+      int n_cand = 0;
+
+      gm_rng_init_stream (&rng, seed ^ G_GUINT64_CONSTANT (0x6d61736b6564), (guint64) (c0 + b) + 2);
+      for (gsize p = 0; p < P; p++)
+        {
+          gb[p] = -1;
+          if (xb[p] != PLACEHOLDER)
+            cand[n_cand++] = (int) p;
+        }
+      for (int d = 0; d < n_cand; d++)
+        {
+          int k = d + (int) gm_rng_below (&rng, (uint64_t) (n_cand - d));
+          int t = cand[d];
+
+          cand[d] = cand[k];
+          cand[k] = t;
+          gb[cand[d]] = (gint8) (d % passes);
+        }
+    }
+  memset (fin, 0, tot * sizeof (float));
+  for (int k = 0; k < passes; k++)
+    {
+      for (gsize i = 0; i < tot; i++)
+        x[i] = grp[i] == k ? PLACEHOLDER : x0[i];
+      gm_ernet_forward (net, FALSE, nb, T, T, x, o);
+      for (gsize i = 0; i < tot; i++)
+        {
+          if (grp[i] == k)
+            fin[i] = o[i];
+          else if (grp[i] < 0)
+            fin[i] += o[i] / (float) passes;
+        }
+    }
+}
 
 float *
 gm_ernet_model_apply (GmErnetModel               *model,
@@ -397,7 +534,10 @@ gm_ernet_model_apply (GmErnetModel               *model,
   int64_t n_cells = gm_dataset_n_cells (ds), n_genes = gm_dataset_n_genes (ds);
   int B = opts->infer_batch > 0 ? opts->infer_batch : 64;
   int T, P;
-  g_autofree float *x = NULL, *o = NULL;
+  g_autofree float *x = NULL, *o = NULL, *x0 = NULL, *fin = NULL;
+  g_autofree gint8 *grp = NULL;
+  g_autofree int *cand = NULL;
+  int passes = opts->inference == GM_ERNET_INFER_MASKED ? GM_ERNET_MASKED_PASSES : 1;
   float *res;
 
   if (!maps_init (&m, model->layout, ds, error))
@@ -414,6 +554,13 @@ gm_ernet_model_apply (GmErnetModel               *model,
   B = (int) MIN ((int64_t) B, MAX (n_cells, 1));
   x = g_new (float, (gsize) B * P);
   o = g_new (float, (gsize) B * P);
+  if (passes > 1)
+    {
+      x0 = g_new (float, (gsize) B * P);
+      fin = g_new (float, (gsize) B * P);
+      grp = g_new (gint8, (gsize) B * P);
+      cand = g_new (int, P);
+    }
   res = g_new0 (float, MAX ((gsize) n_cells * n_genes, 1));
 
   for (int64_t c0 = 0; c0 < n_cells; c0 += B)
@@ -435,12 +582,15 @@ gm_ernet_model_apply (GmErnetModel               *model,
             if (!(xb[p] > 0) || !is_inside (&m, p))
               xb[p] = PLACEHOLDER;
         }
-      gm_ernet_forward (model->net, FALSE, nb, T, T, x, o);
+      if (passes == 1)
+        gm_ernet_forward (model->net, FALSE, nb, T, T, x, o);
+      else
+        masked_forward (model->net, nb, T, passes, opts->seed, c0, x, x0, o, fin, grp, cand);
       for (int b = 0; b < nb; b++)
         {
           int64_t i = c0 + b;
           float *row = res + (gsize) i * n_genes;
-          const float *ob = o + (gsize) b * P;
+          const float *ob = (passes == 1 ? o : fin) + (gsize) b * P;
 
           for (int64_t j = 0; j < n_genes; j++)
             if (m.gene_pix[j] >= 0)
@@ -577,6 +727,7 @@ gm_ernet_checkpoint_save (GmErnetModel *model,
                           GError      **error)
 {
   g_autoptr(GByteArray) b = g_byte_array_new ();
+  g_autofree float *hparams = NULL, *hbufs = NULL;
   GmErnetConfig cfg = gm_ernet_get_config (model->net);
   const GmLayout *l = model->layout;
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
@@ -602,12 +753,16 @@ gm_ernet_checkpoint_save (GmErnetModel *model,
       put_str (b, l->genes[i]);
       put_i32 (b, l->pixel[i]);
     }
+  /* host copies: the backend's memory may be a GPU's */
+  hparams = g_new (float, MAX (gm_ernet_n_trainable (model->net), 1));
+  hbufs = g_new (float, MAX (gm_ernet_n_buffer_floats (model->net), 1));
+  gm_ernet_get_state (model->net, hparams, hbufs);
   put_i32 (b, gm_ernet_n_params (model->net));
   for (int i = 0; i < gm_ernet_n_params (model->net); i++)
-    put_tensor (b, gm_ernet_param_info (model->net, i), gm_ernet_params (model->net));
+    put_tensor (b, gm_ernet_param_info (model->net, i), hparams);
   put_i32 (b, gm_ernet_n_buffers (model->net));
   for (int i = 0; i < gm_ernet_n_buffers (model->net); i++)
-    put_tensor (b, gm_ernet_buffer_info (model->net, i), gm_ernet_buffers (model->net));
+    put_tensor (b, gm_ernet_buffer_info (model->net, i), hbufs);
   g_checksum_update (sum, b->data, b->len);
   g_checksum_get_digest (sum, digest, &dlen);
   g_byte_array_append (b, digest, 32);
@@ -743,6 +898,15 @@ GmErnetModel *
 gm_ernet_checkpoint_load (const char *path,
                           GError    **error)
 {
+  return gm_ernet_checkpoint_load_full (path, NULL, error);
+}
+
+GmErnetModel *
+gm_ernet_checkpoint_load_full (const char                 *path,
+                               const GmErnetImputeOptions *opts,
+                               GError                    **error)
+{
+  g_autofree float *hparams = NULL, *hbufs = NULL;
   g_autofree char *contents = NULL;
   gsize len = 0;
   g_autoptr(GError) local = NULL;
@@ -829,10 +993,16 @@ gm_ernet_checkpoint_load (const char *path,
         }
       used[layout->pixel[i]] = TRUE;
     }
-  model = model_new (&cfg, layout);
+  model = model_new (&cfg, layout, opts, error);
+  if (model == NULL)
+    return NULL;
   model->scale = scale;
   model->steps = steps;
   gm_ernet_init_formula (model->net);   /* resets buffers and Adam state */
+  /* read into host copies, upload at the end (the backend may be a GPU) */
+  hparams = g_new (float, MAX (gm_ernet_n_trainable (model->net), 1));
+  hbufs = g_new (float, MAX (gm_ernet_n_buffer_floats (model->net), 1));
+  gm_ernet_get_state (model->net, hparams, hbufs);
   if (get_i32 (&r) != gm_ernet_n_params (model->net))
     {
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
@@ -840,7 +1010,7 @@ gm_ernet_checkpoint_load (const char *path,
       return NULL;
     }
   for (int i = 0; i < gm_ernet_n_params (model->net); i++)
-    if (!get_tensor (&r, gm_ernet_param_info (model->net, i), gm_ernet_params (model->net), path, error))
+    if (!get_tensor (&r, gm_ernet_param_info (model->net, i), hparams, path, error))
       return NULL;
   if (get_i32 (&r) != gm_ernet_n_buffers (model->net))
     {
@@ -849,12 +1019,13 @@ gm_ernet_checkpoint_load (const char *path,
       return NULL;
     }
   for (int i = 0; i < gm_ernet_n_buffers (model->net); i++)
-    if (!get_tensor (&r, gm_ernet_buffer_info (model->net, i), gm_ernet_buffers (model->net), path, error))
+    if (!get_tensor (&r, gm_ernet_buffer_info (model->net, i), hbufs, path, error))
       return NULL;
   if (r.pos != r.len)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: ER-Net checkpoint has trailing data", path);
       return NULL;
     }
+  gm_ernet_set_state (model->net, hparams, hbufs);
   return g_steal_pointer (&model);
 }

@@ -49,9 +49,44 @@ typedef void (*GmErnetProgressFunc) (int         step,
                                      const char *text,
                                      gpointer    user_data);
 
+/* Training loss.  PAPER is spec §4 (mean L1 + 0.02 × L1 of the DFT, on all
+ * pixels).  MSE is the mean squared error on all pixels: with a
+ * self-supervised target, its optimum is the conditional MEAN of the
+ * observed value given the context, where L1's is the median — which is 0
+ * for most genes of sparse data (see docs/performance.md, "ER-Net
+ * accuracy").  HIDDEN_MSE is the squared error on the map pixels whose input
+ * is the placeholder only (true zeros and the dropped non-zeros; spec §9.1's
+ * "masked-only" option): the network is trained only to predict values from
+ * their context, the self-supervised denoising objective of Noise2Self —
+ * pair it with masked inference. */
+typedef enum
+{
+  GM_ERNET_LOSS_PAPER,
+  GM_ERNET_LOSS_MSE,
+  GM_ERNET_LOSS_HIDDEN_MSE,
+} GmErnetLoss;
+
+/* Inference.  DIRECT is spec §6: one forward of the observed map.  MASKED
+ * hides, in each of GM_ERNET_MASKED_PASSES forwards, a different part of
+ * every cell's observed non-zeros (a seeded random partition), and each
+ * observed non-zero takes the output of the pass that hid it — the
+ * network's estimate of that value from its context, as in training — while
+ * the other pixels take the mean output of the passes. */
+typedef enum
+{
+  GM_ERNET_INFER_DIRECT,
+  GM_ERNET_INFER_MASKED,
+} GmErnetInference;
+
+#define GM_ERNET_MASKED_PASSES 4
+
+typedef struct _GmErnetModel GmErnetModel;
+
 typedef struct
 {
   GmErnetPreset preset;        /* default GM_ERNET_COMPACT */
+  GmErnetLoss   loss;          /* default GM_ERNET_LOSS_PAPER */
+  GmErnetInference inference;  /* default GM_ERNET_INFER_DIRECT */
   int           ngf;           /* GM_ERNET_COMPACT only; ≤ 0 = 16 */
   int           steps;         /* default 2500 (the paper's) */
   int           batch;         /* default 64; min (batch, n_cells) is used */
@@ -62,12 +97,24 @@ typedef struct
   GmErnetProgressFunc progress;
   gpointer      progress_data;
   const gint   *cancel;        /* non-zero → stop with GM_ERROR_CANCELLED */
+  /* Called after every snapshot_every-th step with the model in training
+   * (it may be applied, not freed); for learning curves in benchmarks. */
+  void        (*snapshot) (GmErnetModel *model, int step, gpointer data);
+  int           snapshot_every;
+  gpointer      snapshot_data;
+  /* Where the network runs (gm-nn-device.h): "cpu" (the default; NULL too),
+   * "auto" (CUDA device 0 when usable, else the CPU with a g_message
+   * saying why), "cuda" or "cuda:N" (fails when unusable).  backend, when
+   * set, is used instead (borrowed: it must outlive the model).  Only the
+   * CPU backend is bit-for-bit reproducible. */
+  const char   *device;
+  GmNnBackend  *backend;
 } GmErnetImputeOptions;
 
 void gm_ernet_impute_options_init (GmErnetImputeOptions *opts);
 
-/* A trained network with its layout and value scale (CPU backend). */
-typedef struct _GmErnetModel GmErnetModel;
+/* A trained network with its layout and value scale (GmErnetModel), on the
+ * backend chosen by the options' device / backend. */
 
 void            gm_ernet_model_free   (GmErnetModel *model);
 GmErnet        *gm_ernet_model_net    (GmErnetModel *model);
@@ -116,7 +163,7 @@ void          gm_ernet_mark_imputed (GmDataset      *ds,
  * version, the checksum, every name and shape against a freshly built
  * network, and the layout (distinct pixels inside the grid).  Errors name
  * the file (GM_ERROR_INVALID_INPUT; GM_ERROR_UNSUPPORTED for a newer
- * format).  The CPU backend's host memory is read and written directly; the
+ * format).  Tensors go through the backend's download / upload (any backend); the
  * BN num_batches_tracked counters are not stored (inference does not use
  * them). */
 gboolean      gm_ernet_checkpoint_save (GmErnetModel *model,
@@ -124,6 +171,11 @@ gboolean      gm_ernet_checkpoint_save (GmErnetModel *model,
                                         GError      **error);
 GmErnetModel *gm_ernet_checkpoint_load (const char   *path,
                                         GError      **error);
+/* The same on the backend chosen by opts->device / opts->backend (opts may
+ * be NULL: the CPU); gm_ernet_checkpoint_load uses the CPU. */
+GmErnetModel *gm_ernet_checkpoint_load_full (const char                 *path,
+                                             const GmErnetImputeOptions *opts,
+                                             GError                    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmErnetModel, gm_ernet_model_free)
 

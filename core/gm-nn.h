@@ -86,6 +86,10 @@ typedef enum
 
 /* ------------------------------------------------------------ backend */
 
+/* Version of the GmNnBackend table; a backend module built against another
+ * version is refused (gm-nn-device.c).  Bump it whenever the table changes. */
+#define GM_NN_BACKEND_ABI 1
+
 struct _GmNnBackend
 {
   const char *name;

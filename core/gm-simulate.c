@@ -78,6 +78,60 @@ gm_dataset_copy_annotations (const GmDataset *src,
     g_hash_table_insert (dst->uns, g_strdup (key), g_strdup (value));
 }
 
+GmDataset *
+gm_dataset_new_with_dense_x (const GmDataset *src,
+                             const float     *values,
+                             GError         **error)
+{
+  g_autoptr(GmDataset) ds = NULL;
+  int64_t n = src->X.n_rows, g = src->X.n_cols, nnz = 0, out = 0;
+
+  g_return_val_if_fail (values != NULL || n * g == 0, NULL);
+  for (int64_t i = 0; i < n * g; i++)
+    {
+      if (!isfinite (values[i]))
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                       "%s: value %g at cell %" G_GINT64_FORMAT ", gene %" G_GINT64_FORMAT " is not a number",
+                       src->path != NULL ? src->path : "dataset", values[i], i / g, i % g);
+          return NULL;
+        }
+      nnz += values[i] != 0.0f;
+    }
+  if (!gm_memory_check (src->path != NULL ? src->path : "dataset",
+                        (guint64) nnz * (sizeof (int32_t) + sizeof (float)) + (guint64) (n + 1) * sizeof (int64_t),
+                        "the imputed matrix", error))
+    return NULL;
+  ds = gm_dataset_new ();
+  ds->X.n_rows = n;
+  ds->X.n_cols = g;
+  ds->X.indptr = g_new0 (int64_t, n + 1);
+  ds->X.indices = gm_alloc_large (MAX (nnz, 1) * sizeof (int32_t));
+  ds->X.data = gm_alloc_large (MAX (nnz, 1) * sizeof (float));
+  if (ds->X.indices == NULL || ds->X.data == NULL)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE, "%s: out of memory for the imputed matrix",
+                   src->path != NULL ? src->path : "dataset");
+      return NULL;
+    }
+  for (int64_t c = 0; c < n; c++)
+    {
+      const float *row = values + c * g;
+
+      for (int64_t j = 0; j < g; j++)
+        if (row[j] != 0.0f)
+          {
+            ds->X.indices[out] = (int32_t) j;
+            ds->X.data[out] = row[j];
+            out++;
+          }
+      ds->X.indptr[c + 1] = out;
+    }
+  gm_dataset_copy_annotations (src, ds);
+  ds->format = src->format;
+  return g_steal_pointer (&ds);
+}
+
 static void
 replace_obs (GmDataset *ds,
              GmColumn  *col)

@@ -75,4 +75,12 @@ GmDataset *gm_simulate_holdout    (const GmDataset *obs, double fraction, guint6
  * whose X must already have src's shape. */
 void       gm_dataset_copy_annotations (const GmDataset *src, GmDataset *dst);
 
+/* A new dataset with @src's names, annotations and uns (deep copies) and X made
+ * from @values (src's n_cells × n_genes, row-major, e.g. an imputation's
+ * output), stored as a canonical CSR: zeros are left out.  Fails
+ * (GM_ERROR_INVALID_INPUT) on a NaN or infinite value, and (GM_ERROR_TOO_LARGE)
+ * when the CSR would not fit the memory budget.  The application uses it to
+ * score and export an imputation through gm_evaluate / gm_write. */
+GmDataset *gm_dataset_new_with_dense_x (const GmDataset *src, const float *values, GError **error);
+
 G_END_DECLS

@@ -26,6 +26,9 @@ Needs Debian's python3-torch (1.13) and python3-torchvision (0.14); run with
 
   /usr/bin/python3 tests/reference/ernet_reference.py          # fixtures + checks
   /usr/bin/python3 tests/reference/ernet_reference.py --bench  # CPU step timing
+  python3 tests/reference/ernet_reference.py --bench --device cuda [--tf32]
+                      # the same step on a GPU (cuDNN; TF32 off unless --tf32),
+                      # plus eval-mode inference throughput (scripts/gpu-check.sh)
 """
 
 import argparse
@@ -97,7 +100,7 @@ class FastDeconv(nn.Module):
         X = F.unfold(x, 3, 1, 1, self.sampling_stride).transpose(1, 2).reshape(-1, 9)
         mean = X.mean(0)
         Xc = X - mean.unsqueeze(0)
-        cov = Xc.t() @ Xc / Xc.shape[0] + self.eps * torch.eye(9, dtype=x.dtype)
+        cov = Xc.t() @ Xc / Xc.shape[0] + self.eps * torch.eye(9, dtype=x.dtype, device=x.device)
         D = isqrt_newton_schulz(cov, self.n_iter)
         return mean, cov, D
 
@@ -690,41 +693,81 @@ def parallel_summary():
     return "; ".join(keep)
 
 
-def bench():
-    torch.set_num_threads(2)
+def bench(device="cpu", tf32=False):
+    dev = torch.device(device)
+    cuda = dev.type == "cuda"
+    if cuda:
+        # the C engine's CUDA backend keeps TF32 off unless GENOMAP_CUDA_TF32=1
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+        torch.backends.cudnn.benchmark = True
+        sync = torch.cuda.synchronize
+    else:
+        torch.set_num_threads(2)
+        sync = lambda: None
     model, _ = build("paper", torch.float32)
+    model = model.to(dev)
     model.train()
     x32, y32 = make_batch(3003, 64, 49, 52)
-    x = torch.from_numpy(x32)
-    y = torch.from_numpy(y32)
+    x = torch.from_numpy(x32).to(dev)
+    y = torch.from_numpy(y32).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=2e-4, betas=(0.9, 0.999), eps=1e-8)
+    warm, total = (3, 23) if cuda else (2, 7)
     times = []
-    for it in range(7):
+    for it in range(total):
+        sync()
         t0 = time.perf_counter()
         out = model(x)
         loss = ernet_loss(out, y)[0]
         loss.backward()
         opt.step()
         opt.zero_grad()
+        lv = loss.item()    # synchronises, as the C engine's loss does
+        sync()
         dt = time.perf_counter() - t0
-        print("step %d%s: %.3f s (loss %.6g)" % (it, " (warm-up)" if it < 2 else "", dt,
-                                                   loss.item()), flush=True)
-        if it >= 2:
+        print("step %d%s: %.3f s (loss %.6g)" % (it, " (warm-up)" if it < warm else "", dt, lv),
+              flush=True)
+        if it >= warm:
             times.append(dt)
     print("torch %s, torchvision %s, threads %d" % (torch.__version__, torchvision.__version__,
                                                     torch.get_num_threads()))
-    print("parallel_info: " + parallel_summary())
-    print("paper training step, batch 64, 52x52, CPU, 2 threads: median of 5 = %.3f s "
-          "(min %.3f, max %.3f)" % (statistics.median(times), min(times), max(times)))
+    if cuda:
+        print("device: %s, cuDNN %s, TF32 %s" % (torch.cuda.get_device_name(dev),
+                                                torch.backends.cudnn.version(),
+                                                "on" if tf32 else "off"))
+    else:
+        print("parallel_info: " + parallel_summary())
+    med = statistics.median(times)
+    print("paper training step, batch 64, 52x52, %s: median of %d = %.3f s "
+          "(min %.3f, max %.3f): %.1f maps/s"
+          % ("CUDA" if cuda else "CPU, 2 threads", len(times), med, min(times), max(times),
+             64 / med))
+    # eval-mode inference, output copied to the host (as gm_ernet_forward does)
+    model.eval()
+    n_inf = 20 if cuda else 2
+    with torch.no_grad():
+        model(x).cpu()
+        sync()
+        t0 = time.perf_counter()
+        for _ in range(n_inf):
+            model(x).cpu()
+        sync()
+        dt = time.perf_counter() - t0
+    print("paper inference, batch 64, 52x52: %d batches in %.3f s: %.1f maps/s"
+          % (n_inf, dt, n_inf * 64 / dt))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", action="store_true",
                     help="time one paper training step (batch 64, 52x52, 2 threads)")
+    ap.add_argument("--device", default="cpu",
+                    help="with --bench: cpu (default) or cuda / cuda:N")
+    ap.add_argument("--tf32", action="store_true",
+                    help="with --bench --device cuda: allow TF32 in cuBLAS and cuDNN")
     args = ap.parse_args()
     if args.bench:
-        bench()
+        bench(args.device, args.tf32)
         return
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     os.makedirs(OUT_DIR, exist_ok=True)
