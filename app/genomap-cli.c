@@ -14,6 +14,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -262,6 +263,24 @@ json_columns (GString   *s,
   g_string_append_c (s, '}');
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* The uns keys in byte order (free the array only). */
+static char **
+sorted_uns_keys (const GmDataset *ds)
+{
+  guint n = 0;
+  char **keys = (char **) g_hash_table_get_keys_as_array (ds->uns, &n);
+
+  qsort (keys, n, sizeof (char *), compare_strings);
+  return keys;
+}
+
 static void
 print_json (const GmDataset *ds,
             double           total,
@@ -285,6 +304,19 @@ print_json (const GmDataset *ds,
   json_columns (s, ds->obs);
   g_string_append (s, ", \"var\": ");
   json_columns (s, ds->var);
+  g_string_append (s, ", \"uns\": {");
+  {
+    g_autofree char **keys = sorted_uns_keys (ds);
+    for (guint i = 0; keys[i] != NULL; i++)
+      {
+        if (i > 0)
+          g_string_append (s, ", ");
+        json_string (s, keys[i]);
+        g_string_append (s, ": ");
+        json_string (s, g_hash_table_lookup (ds->uns, keys[i]));
+      }
+  }
+  g_string_append (s, "}");
   g_string_append (s, ", \"notes\": [");
   for (guint i = 0; i < ds->notes->len; i++)
     {
@@ -422,6 +454,21 @@ cmd_info (int    argc,
       g_print ("Per cell:      %.1f non-zeros, %.1f total on average\n", nnz / cells, total / cells);
     print_columns ("Cell annotations (obs)", ds->obs);
     print_columns ("Gene annotations (var)", ds->var);
+    if (g_hash_table_size (ds->uns) == 0)
+      g_print ("Unstructured (uns): none\n");
+    else
+      {
+        g_autofree char **keys = sorted_uns_keys (ds);
+
+        g_print ("Unstructured (uns):\n");
+        for (guint i = 0; keys[i] != NULL; i++)
+          {
+            g_autofree char *value = g_strdup (g_hash_table_lookup (ds->uns, keys[i]));
+
+            g_strdelimit (value, "\n\r\t", ' ');
+            g_print ("  %-24s %s\n", keys[i], value);
+          }
+      }
     for (guint i = 0; i < ds->notes->len; i++)
       g_print ("Note:          %s\n", (const char *) g_ptr_array_index (ds->notes, i));
   }

@@ -80,6 +80,8 @@ static const H5Z_class2_t lzf_class = {
   (H5Z_func_t) lzf_filter,
 };
 
+static GPrivate silenced;
+
 void
 gm_h5_init (void)
 {
@@ -96,6 +98,13 @@ gm_h5_init (void)
       if (H5Zfilter_avail (GM_H5_LZF_FILTER) <= 0)
         H5Zregister (&lzf_class);
       g_once_init_leave (&once, 1);
+    }
+  /* Debian's HDF5 is built thread-safe, and then the automatic error printing is a
+   * per-thread setting: silence it in every thread that comes through here (once each). */
+  if (!g_private_get (&silenced))
+    {
+      H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+      g_private_set (&silenced, GINT_TO_POINTER (1));
     }
 }
 

@@ -11,7 +11,9 @@
 
 G_BEGIN_DECLS
 
-/* Silences HDF5's error printing and registers our LZF decoder.  Idempotent. */
+/* Registers our LZF decoder (once) and silences HDF5's error printing in the calling
+ * thread (thread-safe HDF5 keeps that setting per thread).  Cheap and idempotent; every
+ * core function that opens or creates an HDF5 file calls it. */
 void      gm_h5_init             (void);
 /* "HDF5 1.10.8" */
 char     *gm_h5_version_string   (void);

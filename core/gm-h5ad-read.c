@@ -868,6 +868,93 @@ adopt_gene_ids (GmDataset *ds)
       }
 }
 
+/* ------------------------------------------------------------ uns */
+
+/* Top-level scalars of /uns into ds->uns: strings (anndata ≥ 0.8 "string" scalars, plain
+ * variable- or fixed-length string datasets) as they are, integer and float scalars as their
+ * text.  Everything else (dicts, arrays, booleans, compound data) is skipped silently, and
+ * so is anything unreadable: uns is metadata, never a reason to refuse the file. */
+static void
+read_uns (const Reader *r,
+          GmDataset    *ds)
+{
+  H5G_info_t info;
+  hid_t uns;
+
+  if (gm_h5_object_type (r->file, "uns") != H5I_GROUP)
+    return;
+  uns = H5Gopen2 (r->file, "uns", H5P_DEFAULT);
+  if (uns < 0)
+    return;
+  if (H5Gget_info (uns, &info) < 0)
+    info.nlinks = 0;
+  for (hsize_t i = 0; i < info.nlinks; i++)
+    {
+      g_autofree char *name = NULL;
+      ssize_t len = H5Lget_name_by_idx (uns, ".", H5_INDEX_NAME, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
+      hid_t d, space, type;
+      H5T_class_t cls;
+      char *value = NULL;
+
+      if (len <= 0)
+        continue;
+      name = g_malloc ((gsize) len + 1);
+      if (H5Lget_name_by_idx (uns, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, (size_t) len + 1, H5P_DEFAULT) < 0)
+        continue;
+      if (gm_h5_object_type (uns, name) != H5I_DATASET)
+        continue;
+      d = H5Dopen2 (uns, name, H5P_DEFAULT);
+      if (d < 0)
+        continue;
+      space = H5Dget_space (d);
+      type = H5Dget_type (d);
+      cls = H5Tget_class (type);
+      if (H5Sget_simple_extent_type (space) == H5S_SCALAR)
+        {
+          if (cls == H5T_STRING)
+            {
+              int64_t n = 0;
+              char **v = gm_h5_read_strings (uns, name, r->path, &n, NULL);
+
+              if (v != NULL && n == 1 && v[0] != NULL)
+                value = g_steal_pointer (&v[0]);
+              for (int64_t k = 0; v != NULL && k < n; k++)
+                g_free (v[k]);
+              g_free (v);
+            }
+          else if (cls == H5T_INTEGER && H5Tget_sign (type) == H5T_SGN_NONE)
+            {
+              guint64 u = 0;
+
+              if (H5Dread (d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &u) >= 0)
+                value = g_strdup_printf ("%" G_GUINT64_FORMAT, u);
+            }
+          else if (cls == H5T_INTEGER)
+            {
+              gint64 v = 0;
+
+              if (H5Dread (d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) >= 0)
+                value = g_strdup_printf ("%" G_GINT64_FORMAT, v);
+            }
+          else if (cls == H5T_FLOAT)
+            {
+              double v = 0;
+              char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+              if (H5Dread (d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) >= 0)
+                value = g_strdup (g_ascii_dtostr (buf, sizeof buf, v));
+            }
+        }
+      H5Tclose (type);
+      H5Sclose (space);
+      H5Dclose (d);
+      if (value != NULL)
+        g_hash_table_insert (ds->uns, g_steal_pointer (&name), value);
+    }
+  H5Gclose (uns);
+  H5Eclear2 (H5E_DEFAULT);
+}
+
 GmDataset *
 gm_read_h5ad (const char           *path,
               const GmReadOptions  *opts,
@@ -961,6 +1048,7 @@ gm_read_h5ad (const char           *path,
     }
   ds->X.n_rows = n_obs;
   ds->X.n_cols = n_var;
+  read_uns (&r, ds);
 
   if (!matrix_kind (&r, matrix, &kind, shape, error))
     goto out;

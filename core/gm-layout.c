@@ -819,6 +819,115 @@ gm_layout_attach (const GmLayout *layout,
   g_hash_table_insert (ds->uns, g_strdup ("genomap_selection"), g_strdup (layout->selection ? layout->selection : ""));
   g_hash_table_insert (ds->uns, g_strdup ("genomap_pixel_order"),
                        g_strdup ("pixel = row + col * rows (column-major), 0-based"));
+  g_hash_table_insert (ds->uns, g_strdup ("genomap_layout_seed"), g_strdup_printf ("%" G_GUINT64_FORMAT, layout->seed));
+  if (layout->version != NULL)
+    g_hash_table_insert (ds->uns, g_strdup ("genomap_layout_version"), g_strdup (layout->version));
+}
+
+static GmColumn *
+find_var (const GmDataset *ds,
+          const char      *name)
+{
+  for (guint i = 0; i < ds->var->len; i++)
+    {
+      GmColumn *c = g_ptr_array_index (ds->var, i);
+      if (g_strcmp0 (c->name, name) == 0)
+        return c;
+    }
+  return NULL;
+}
+
+GmLayout *
+gm_layout_from_dataset (const GmDataset  *ds,
+                        GError          **error)
+{
+  const char *file = ds->path != NULL ? ds->path : "dataset";
+  GmColumn *row = find_var (ds, "genomap_row"), *col = find_var (ds, "genomap_col");
+  const char *grid = ds->uns != NULL ? g_hash_table_lookup (ds->uns, "genomap_grid") : NULL;
+  const char *geometry, *energy, *selection, *seed, *version;
+  int rows = 0, cols = 0, n = 0;
+  char tail;
+  g_autoptr(GmLayout) layout = NULL;
+  g_autofree gboolean *taken = NULL;
+
+  if (row == NULL && col == NULL && grid == NULL)
+    return NULL;
+  if (row == NULL || col == NULL || grid == NULL)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: incomplete GenoMap layout: %s is missing", file,
+                   row == NULL ? "var genomap_row" : col == NULL ? "var genomap_col" : "uns genomap_grid");
+      return NULL;
+    }
+  if (row->kind != GM_COLUMN_NUMERIC || col->kind != GM_COLUMN_NUMERIC)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: GenoMap layout: var genomap_row and genomap_col must be numeric", file);
+      return NULL;
+    }
+  if (sscanf (grid, "%d x %d%c", &rows, &cols, &tail) != 2 || rows < 1 || cols < 1 || rows > 4096 || cols > 4096)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: GenoMap layout: uns genomap_grid is “%s”, not “ROWS x COLS”", file, grid);
+      return NULL;
+    }
+
+  layout = g_new0 (GmLayout, 1);
+  layout->rows = rows;
+  layout->cols = cols;
+  geometry = g_hash_table_lookup (ds->uns, "genomap_geometry");
+  if (geometry == NULL)
+    layout->geometry = GM_GRID_RINGS;
+  else if (!gm_grid_geometry_parse (geometry, &layout->geometry))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                   "%s: GenoMap layout: unknown geometry “%s” in uns genomap_geometry", file, geometry);
+      return NULL;
+    }
+  energy = g_hash_table_lookup (ds->uns, "genomap_energy");
+  layout->energy = energy != NULL ? g_ascii_strtod (energy, NULL) : NAN;
+  selection = g_hash_table_lookup (ds->uns, "genomap_selection");
+  layout->selection = g_strdup (selection != NULL ? selection : "saved in the file");
+  seed = g_hash_table_lookup (ds->uns, "genomap_layout_seed");
+  layout->seed = seed != NULL ? g_ascii_strtoull (seed, NULL, 10) : 0;
+  version = g_hash_table_lookup (ds->uns, "genomap_layout_version");
+  layout->version = g_strdup (version != NULL ? version : "saved");
+  layout->genes = g_new0 (char *, gm_dataset_n_genes (ds) + 1);
+  layout->pixel = g_new0 (int32_t, gm_dataset_n_genes (ds) + 1);
+  taken = g_new0 (gboolean, (gsize) rows * cols);
+  for (int64_t j = 0; j < gm_dataset_n_genes (ds); j++)
+    {
+      double r = row->values[j], c = col->values[j];
+      int p;
+
+      if (isnan (r) && isnan (c))
+        continue;
+      if (!(r >= 0 && c >= 0 && r < rows && c < cols && r == floor (r) && c == floor (c)))
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                       "%s: GenoMap layout: gene “%s” has position (%g, %g) outside the %d × %d grid",
+                       file, ds->gene_names[j], r, c, rows, cols);
+          return NULL;
+        }
+      p = (int) r + (int) c * rows;
+      if (taken[p])
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                       "%s: GenoMap layout: two genes at position (%d, %d), “%s” among them",
+                       file, (int) r, (int) c, ds->gene_names[j]);
+          return NULL;
+        }
+      taken[p] = TRUE;
+      layout->genes[n] = g_strdup (ds->gene_names[j]);
+      layout->pixel[n] = p;
+      layout->n_genes = ++n;     /* kept current: an error below frees what is there */
+    }
+  if (n == 0)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: GenoMap layout: no gene has a position", file);
+      return NULL;
+    }
+  return g_steal_pointer (&layout);
 }
 
 /* ---------------------------------------------------------------- maps */

@@ -102,6 +102,11 @@ int32_t   *gm_layout_gene_pixels  (const GmLayout *layout, const GmDataset *ds, 
 /* Records the layout in the dataset for export: var columns genomap_row and
  * genomap_col (NaN for genes outside the map) and uns entries genomap_*. */
 void       gm_layout_attach       (const GmLayout *layout, GmDataset *ds);
+/* The layout gm_layout_attach recorded in @ds (e.g. read back from an h5ad): genes in the
+ * dataset's order.  NULL with no error when the dataset holds no layout; NULL with an error
+ * naming the file when what it holds is incomplete or inconsistent (a position outside the
+ * grid or not an integer, two genes on one pixel, an unreadable grid or geometry). */
+GmLayout  *gm_layout_from_dataset (const GmDataset *ds, GError **error);
 
 /* Gene selection: the N most variable genes on log-normalised values
  * (log1p of counts per 10 000), constant genes never; returns dataset gene indices. */

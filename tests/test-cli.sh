@@ -91,6 +91,33 @@ print("layout stored")
 PY
   expect "anndata reads the stored layout" "$tmp/out" "layout stored"
 fi
+# uns: our own entries, and those anndata 0.8 writes (string and number scalars; dicts and arrays skipped)
+check "info shows uns" 0 "$cli" info "$tmp/with-layout.h5ad"
+expect "info lists uns entries" "$tmp/out" "^  genomap_grid *6 x 6$"
+check "info --json shows uns" 0 "$cli" info --json "$tmp/with-layout.h5ad"
+expect "json uns" "$tmp/out" '"uns": {.*"genomap_grid": "6 x 6"'
+check "info without uns" 0 "$cli" info "$data/csr_counts.h5ad"
+expect "info says no uns" "$tmp/out" "^Unstructured (uns): none$"
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import anndata" 2>/dev/null; then
+  /usr/bin/python3 - "$tmp/anndata-uns.h5ad" >"$tmp/out" 2>&1 <<'PY'
+import sys, numpy as np, anndata
+a = anndata.AnnData(X=np.eye(3, dtype=np.float32))
+a.uns["title"] = "PBMC ünïcode"
+a.uns["n_pcs"] = 50
+a.uns["resolution"] = 0.25
+a.uns["flag"] = True
+a.uns["params"] = {"k": "15"}
+a.uns["colors"] = np.array(["red", "blue"], dtype=object)
+a.write_h5ad(sys.argv[1])
+print("written")
+PY
+  check "info on anndata uns" 0 "$cli" info --json "$tmp/anndata-uns.h5ad"
+  expect "anndata string scalar" "$tmp/out" '"title": "PBMC ünïcode"'
+  expect "anndata integer scalar" "$tmp/out" '"n_pcs": "50"'
+  expect "anndata float scalar" "$tmp/out" '"resolution": "0.25"'
+  grep -q '"params"\|"colors"\|"flag"' "$tmp/out" && { fail=$((fail + 1)); echo "FAIL - dicts, arrays or booleans in uns"; } \
+    || { pass=$((pass + 1)); echo "ok - dicts, arrays and booleans in uns skipped"; }
+fi
 check "render groups (png)" 0 "$cli" render "$data/csr_counts.h5ad" --layout "$tmp/layout.tsv" --group-by cell_type --cells-per-group 4 -o "$tmp/groups.png" --dpi 150
 head -c 8 "$tmp/groups.png" | od -An -c | grep -q "P   N   G" && { pass=$((pass + 1)); echo "ok - a PNG"; } \
   || { fail=$((fail + 1)); echo "FAIL - not a PNG"; }

@@ -1010,6 +1010,144 @@ test_loom2 (void)
   rm_rf (dir);
 }
 
+/* uns: what our writer stores comes back; scalars written another way (fixed-length strings
+ * without an encoding, integers, floats) are read as text; groups, arrays and booleans are
+ * skipped. */
+static void
+test_h5ad_uns (void)
+{
+  g_autofree char *src = gm_test_data_path ("csr_counts.h5ad");
+  g_autofree char *dir = g_dir_make_tmp ("gm-uns-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "uns.h5ad", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmDataset) ds = gm_read (src, NULL, &error);
+  g_autoptr(GmDataset) back = NULL;
+  GmReadOptions ropts;
+  hid_t file, uns, space, type, d, g;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (ds->uns), ==, 0);
+  g_hash_table_insert (ds->uns, g_strdup ("title"), g_strdup ("Zellen – ünïcode"));
+  g_hash_table_insert (ds->uns, g_strdup ("empty"), g_strdup (""));
+  g_hash_table_insert (ds->uns, g_strdup ("multi"), g_strdup ("line 1\nline 2"));
+  g_assert_true (gm_write (ds, out, NULL, &error));
+  g_assert_no_error (error);
+
+  /* add what other programs write */
+  file = H5Fopen (out, H5F_ACC_RDWR, H5P_DEFAULT);
+  g_assert_cmpint (file, >=, 0);
+  uns = H5Gopen2 (file, "uns", H5P_DEFAULT);
+  space = H5Screate (H5S_SCALAR);
+  type = H5Tcopy (H5T_C_S1);
+  H5Tset_size (type, 8);
+  H5Tset_strpad (type, H5T_STR_NULLPAD);
+  d = H5Dcreate2 (uns, "fixed", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  g_assert_cmpint (H5Dwrite (d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, "abcdefgh"), >=, 0);
+  H5Dclose (d);
+  H5Tclose (type);
+  {
+    gint32 i = -42;
+    double x = 0.25;
+    guint64 u = G_GUINT64_CONSTANT (18446744073709551615);
+    hsize_t three = 3;
+    int arr[3] = { 1, 2, 3 };
+    hid_t s3 = H5Screate_simple (1, &three, NULL);
+
+    d = H5Dcreate2 (uns, "n_pcs", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite (d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, &i);
+    H5Dclose (d);
+    d = H5Dcreate2 (uns, "resolution", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite (d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &x);
+    H5Dclose (d);
+    d = H5Dcreate2 (uns, "big", H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite (d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &u);
+    H5Dclose (d);
+    d = H5Dcreate2 (uns, "array", H5T_STD_I32LE, s3, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite (d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, arr);
+    H5Dclose (d);
+    H5Sclose (s3);
+  }
+  {
+    hid_t bt = gm_h5_bool_type ();
+    gint8 yes = 1;
+
+    d = H5Dcreate2 (uns, "flag", bt, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite (d, bt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &yes);
+    H5Dclose (d);
+    H5Tclose (bt);
+  }
+  g = H5Gcreate2 (uns, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Gclose (g);
+  H5Sclose (space);
+  H5Gclose (uns);
+  H5Fclose (file);
+
+  back = gm_read (out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "title"), ==, "Zellen – ünïcode");
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "empty"), ==, "");
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "multi"), ==, "line 1\nline 2");
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "fixed"), ==, "abcdefgh");
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "n_pcs"), ==, "-42");
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "resolution"), ==, "0.25");
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "big"), ==, "18446744073709551615");
+  g_assert_false (g_hash_table_contains (back->uns, "array"));
+  g_assert_false (g_hash_table_contains (back->uns, "flag"));
+  g_assert_false (g_hash_table_contains (back->uns, "params"));
+  g_assert_cmpuint (g_hash_table_size (back->uns), ==, 7);
+  g_clear_pointer (&back, gm_dataset_free);
+
+  /* metadata-only reads (streaming convert) see it too */
+  gm_read_options_init (&ropts);
+  ropts.metadata_only = TRUE;
+  back = gm_read (out, &ropts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (back->uns, "fixed"), ==, "abcdefgh");
+
+  g_assert_cmpint (g_remove (out), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static gpointer
+read_broken_thread (gpointer data)
+{
+  const char * const *names = data;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *path = gm_test_data_path (names[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GmDataset) ds = gm_read (path, NULL, &error);
+
+      g_assert_null (ds);
+      g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+      g_assert_true (g_str_has_prefix (error->message, path));
+    }
+  return GINT_TO_POINTER (1);
+}
+
+/* Thread-safe HDF5 prints its error stack per thread unless told not to: a read in a thread
+ * other than the one that called gm_h5_init first must print nothing either. */
+static void
+test_errors_silent_in_threads (void)
+{
+  static const char * const names[] = { "broken_truncated.h5ad", "broken_not_anndata.h5", NULL };
+
+  if (g_test_subprocess ())
+    {
+      GThread *t1 = g_thread_new ("reader-1", read_broken_thread, (gpointer) names);
+      GThread *t2;
+
+      g_assert_nonnull (g_thread_join (t1));
+      t2 = g_thread_new ("reader-2", read_broken_thread, (gpointer) names);
+      g_assert_nonnull (g_thread_join (t2));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1028,6 +1166,8 @@ main (int    argc,
   g_test_add_func ("/hdf5/10x/v2-two-genomes", test_10x_v2_two_genomes);
   g_test_add_func ("/hdf5/10x/bad-index", test_10x_bad_index);
   g_test_add_func ("/hdf5/memory-limit", test_memory_limit);
+  g_test_add_func ("/hdf5/h5ad/uns", test_h5ad_uns);
+  g_test_add_func ("/hdf5/errors-silent-in-threads", test_errors_silent_in_threads);
   g_test_add_func ("/hdf5/cancel", test_cancel);
   g_test_add_func ("/hdf5/loom/read", test_loom_read);
   g_test_add_func ("/hdf5/loom/round-trip", test_loom_round_trip);

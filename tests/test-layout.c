@@ -416,6 +416,125 @@ test_maps (void)
   }
 }
 
+static GmColumn *
+var_column (GmDataset  *ds,
+            const char *name)
+{
+  for (guint i = 0; i < ds->var->len; i++)
+    {
+      GmColumn *c = g_ptr_array_index (ds->var, i);
+      if (strcmp (c->name, name) == 0)
+        return c;
+    }
+  return NULL;
+}
+
+/* gm_layout_attach → h5ad → gm_read → gm_layout_from_dataset gives the layout back;
+ * none gives NULL without an error; inconsistent ones fail naming the file. */
+static void
+test_layout_from_dataset (void)
+{
+  g_autofree char *src = gm_test_data_path ("csr_counts.h5ad");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmDataset) ds = gm_read (src, NULL, &error);
+  g_autoptr(GmDataset) back = NULL;
+  g_autoptr(GmLayout) l = g_new0 (GmLayout, 1);
+  g_autoptr(GmLayout) got = NULL;
+  g_autoptr(GHashTable) want = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *dir = g_dir_make_tmp ("gm-layout-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "with-layout.h5ad", NULL);
+
+  g_assert_no_error (error);
+  got = gm_layout_from_dataset (ds, &error);
+  g_assert_no_error (error);
+  g_assert_null (got);
+
+  /* 4 × 7 euclidean grid; genes 3, 5, 7 … placed in reverse order, pixel 27 − k */
+  l->rows = 4;
+  l->cols = 7;
+  l->geometry = GM_GRID_EUCLIDEAN;
+  l->n_genes = 17;
+  l->genes = g_new0 (char *, 18);
+  l->pixel = g_new (int32_t, 17);
+  for (int k = 0; k < 17; k++)
+    {
+      l->genes[k] = g_strdup (ds->gene_names[3 + 2 * (16 - k)]);
+      l->pixel[k] = 27 - k;
+      g_hash_table_insert (want, l->genes[k], GINT_TO_POINTER (l->pixel[k] + 1));
+    }
+  l->energy = 0.0123456789012345;
+  l->selection = g_strdup ("17 genes chosen by hand");
+  l->seed = G_GUINT64_CONSTANT (18446744073709551615);
+  l->version = g_strdup ("0.test");
+  gm_layout_attach (l, ds);
+  g_assert_true (gm_write (ds, out, NULL, &error));
+  g_assert_no_error (error);
+  back = gm_read (out, NULL, &error);
+  g_assert_no_error (error);
+
+  got = gm_layout_from_dataset (back, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_assert_cmpint (got->rows, ==, 4);
+  g_assert_cmpint (got->cols, ==, 7);
+  g_assert_cmpint (got->geometry, ==, GM_GRID_EUCLIDEAN);
+  g_assert_cmpint (got->n_genes, ==, 17);
+  for (int i = 0; i < got->n_genes; i++)
+    g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (want, got->genes[i])) - 1, ==, got->pixel[i]);
+  g_assert_cmpfloat_with_epsilon (got->energy, l->energy, 1e-11 * l->energy);  /* stored with %.12g */
+  g_assert_cmpstr (got->selection, ==, l->selection);
+  g_assert_cmpuint (got->seed, ==, l->seed);
+  g_assert_cmpstr (got->version, ==, "0.test");
+  {
+    /* the genes come in the dataset's order: the 1st is dataset gene 3 */
+    g_autofree int32_t *pix = gm_layout_gene_pixels (got, back, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (got->genes[0], ==, back->gene_names[3]);
+    g_assert_cmpint (pix[3], ==, 27 - 16);
+    g_assert_cmpint (pix[4], ==, -1);
+  }
+  g_clear_pointer (&got, gm_layout_free);
+
+  /* inconsistent: two genes on one pixel, a position off the grid, no grid */
+  {
+    GmColumn *row = var_column (back, "genomap_row"), *col = var_column (back, "genomap_col");
+    double r5 = row->values[5], c5 = col->values[5];
+
+    row->values[5] = row->values[3];
+    col->values[5] = col->values[3];
+    got = gm_layout_from_dataset (back, &error);
+    g_assert_null (got);
+    g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+    g_assert_true (g_str_has_prefix (error->message, out));
+    g_assert_nonnull (strstr (error->message, "two genes"));
+    g_clear_error (&error);
+
+    row->values[5] = 4;
+    col->values[5] = c5;
+    got = gm_layout_from_dataset (back, &error);
+    g_assert_null (got);
+    g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "outside the 4 × 7 grid"));
+    g_clear_error (&error);
+
+    row->values[5] = r5;
+    g_hash_table_remove (back->uns, "genomap_grid");
+    got = gm_layout_from_dataset (back, &error);
+    g_assert_null (got);
+    g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "genomap_grid"));
+    g_clear_error (&error);
+
+    g_hash_table_insert (back->uns, g_strdup ("genomap_grid"), g_strdup ("4 by 7"));
+    got = gm_layout_from_dataset (back, &error);
+    g_assert_null (got);
+    g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+    g_clear_error (&error);
+  }
+  g_assert_cmpint (g_remove (out), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -438,6 +557,7 @@ main (int    argc,
                         test_layout_deterministic);
   g_test_add_func ("/layout/gene-list-and-grid", test_layout_gene_list_and_grid);
   g_test_add_func ("/layout/bad-inputs", test_layout_bad_inputs);
+  g_test_add_func ("/layout/from-dataset", test_layout_from_dataset);
   g_test_add_func ("/layout/load-errors", test_layout_load_errors);
   g_test_add_func ("/layout/maps", test_maps);
 

@@ -12,6 +12,7 @@
 #include "gm-nn-device.h"
 #include "gms-application.h"
 #include "gms-preferences-window.h"
+#include "gms-renderer.h"
 #include "gms-resources.h"
 #include "gms-impute-resources.h"
 #include "gms-window.h"
@@ -247,6 +248,12 @@ gms_application_startup (GApplication *application)
 
   gms_application_ensure_resources ();
   G_APPLICATION_CLASS (gms_application_parent_class)->startup (application);
+  {
+    /* before the first window: cairo where OpenGL is a software rasteriser (gms-renderer.h) */
+    gboolean cairo = FALSE;
+    g_autofree char *gl = gms_renderer_choose (gdk_display_get_default (), &cairo);
+    g_debug ("OpenGL renderer: %s%s", gl ? gl : "none", cairo ? " (software: drawing with cairo)" : "");
+  }
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.open", open_accels);

@@ -815,6 +815,13 @@ gms_cell_browser_set_group_column (GmsCellBrowser *self,
       gtk_drop_down_set_selected (self->group_dropdown, i + 1);
 }
 
+const char *
+gms_cell_browser_get_group_column (GmsCellBrowser *self)
+{
+  g_return_val_if_fail (GMS_IS_CELL_BROWSER (self), NULL);
+  return self->cells != NULL ? gms_cell_list_get_group_column (self->cells) : NULL;
+}
+
 gboolean
 gms_cell_browser_highlight_gene (GmsCellBrowser *self,
                                  const char     *gene)

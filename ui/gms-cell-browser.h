@@ -31,6 +31,8 @@ gint64          gms_cell_browser_get_selected_cell (GmsCellBrowser *self);
 /* Groups by a categorical obs column (NULL: file order). */
 void            gms_cell_browser_set_group_column  (GmsCellBrowser *self,
                                                     const char     *column);
+/* The categorical obs column the cells are grouped by, or NULL. */
+const char     *gms_cell_browser_get_group_column  (GmsCellBrowser *self);
 gboolean        gms_cell_browser_highlight_gene    (GmsCellBrowser *self,
                                                     const char     *gene);
 GmsGenomapView *gms_cell_browser_get_view          (GmsCellBrowser *self);

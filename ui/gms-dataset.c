@@ -14,9 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "gm-h5.h"
 #include "gm-io.h"
 #include "gms-dataset.h"
+#include "gms-session.h"
 
 #define N_TRANSFORMS          4
 #define THUMBNAIL_CACHE_SIZE  1024
@@ -48,6 +48,7 @@ struct _GmsDataset
   GmMapper    *mappers[N_TRANSFORMS];
   char       **pixel_genes;              /* rows × cols, NULL where no gene */
   GHashTable  *gene_pixel;               /* gene name → pixel + 1 */
+  GmsSession  *session;                  /* a saved session's view and imputation, or NULL */
 
   /* thumbnails: everything below under thumb_lock */
   GMutex       thumb_lock;
@@ -154,7 +155,6 @@ background_thread (gpointer data)
   /* Linux: a thread's nice value is its own */
   setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
 #endif
-  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
   job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
              g_task_get_cancellable (job->task));
   g_object_unref (job->task);
@@ -217,103 +217,6 @@ stage_progress_cb (double      fraction,
   set_progress (self, self->stage_base + self->stage_span * fraction, stage);
 }
 
-/* ------------------------------------------------------------ layout */
-
-/* The h5ad reader keeps no uns entries: read the genomap_* strings that gm_layout_attach
- * stores there (scalar string datasets) into ds->uns.  Worker thread. */
-static void
-read_uns_layout_entries (GmDataset *ds)
-{
-  static const char * const keys[] = { "genomap_grid", "genomap_geometry", "genomap_energy", "genomap_selection" };
-  hid_t file;
-
-  if (ds->format != GM_FORMAT_H5AD || ds->path == NULL || ds->uns == NULL)
-    return;
-  if (g_hash_table_contains (ds->uns, "genomap_grid"))
-    return;
-  file = gm_h5_open (ds->path, NULL);
-  if (file < 0)
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      g_autofree char *name = g_strconcat ("uns/", keys[i], NULL);
-      int64_t n = 0;
-      char **values;
-
-      if (!gm_h5_exists (file, name))
-        continue;
-      values = gm_h5_read_strings (file, name, ds->path, &n, NULL);
-      if (values != NULL && n == 1 && values[0] != NULL)
-        g_hash_table_insert (ds->uns, g_strdup (keys[i]), g_strdup (values[0]));
-      if (values != NULL)
-        for (int64_t k = 0; k < n; k++)
-          g_free (values[k]);
-      g_free (values);
-    }
-  H5Fclose (file);
-}
-
-/* The layout stored in the file by gm_layout_attach: var genomap_row / genomap_col and
- * uns genomap_grid ("R x C"); NULL when there is none or it is inconsistent. */
-static GmLayout *
-layout_from_dataset (const GmDataset *ds)
-{
-  GmColumn *row = NULL, *col = NULL;
-  const char *grid, *geometry, *energy, *selection;
-  int rows = 0, cols = 0, n = 0;
-  g_autoptr(GmLayout) layout = NULL;
-  g_autofree gboolean *taken = NULL;
-
-  for (guint i = 0; i < ds->var->len; i++)
-    {
-      GmColumn *c = g_ptr_array_index (ds->var, i);
-      if (c->kind == GM_COLUMN_NUMERIC && g_strcmp0 (c->name, "genomap_row") == 0)
-        row = c;
-      else if (c->kind == GM_COLUMN_NUMERIC && g_strcmp0 (c->name, "genomap_col") == 0)
-        col = c;
-    }
-  grid = ds->uns ? g_hash_table_lookup (ds->uns, "genomap_grid") : NULL;
-  if (row == NULL || col == NULL || grid == NULL || sscanf (grid, "%d x %d", &rows, &cols) != 2 ||
-      rows < 1 || cols < 1 || rows > 4096 || cols > 4096)
-    return NULL;
-
-  layout = g_new0 (GmLayout, 1);
-  layout->rows = rows;
-  layout->cols = cols;
-  geometry = g_hash_table_lookup (ds->uns, "genomap_geometry");
-  if (geometry == NULL || !gm_grid_geometry_parse (geometry, &layout->geometry))
-    layout->geometry = GM_GRID_RINGS;
-  energy = g_hash_table_lookup (ds->uns, "genomap_energy");
-  layout->energy = energy ? g_ascii_strtod (energy, NULL) : NAN;
-  selection = g_hash_table_lookup (ds->uns, "genomap_selection");
-  layout->selection = g_strdup (selection ? selection : "saved in the file");
-  layout->version = g_strdup ("saved");
-  layout->genes = g_new0 (char *, gm_dataset_n_genes (ds) + 1);
-  layout->pixel = g_new0 (int32_t, gm_dataset_n_genes (ds) + 1);
-  taken = g_new0 (gboolean, (gsize) rows * cols);
-  for (int64_t j = 0; j < gm_dataset_n_genes (ds); j++)
-    {
-      double r = row->values[j], c = col->values[j];
-      int p;
-
-      if (isnan (r) || isnan (c))
-        continue;
-      if (r < 0 || c < 0 || r >= rows || c >= cols || r != floor (r) || c != floor (c))
-        return NULL;
-      p = (int) r + (int) c * rows;
-      if (taken[p])
-        return NULL;
-      taken[p] = TRUE;
-      layout->genes[n] = g_strdup (ds->gene_names[j]);
-      layout->pixel[n] = p;
-      n++;
-    }
-  layout->n_genes = n;
-  if (n == 0)
-    return NULL;
-  return g_steal_pointer (&layout);
-}
-
 /* ------------------------------------------------------------ loading */
 
 static void
@@ -373,6 +276,8 @@ load_in_thread (GmsDataset    *self,
   GmLayoutOptions lopts;
   g_autoptr(GmDataset) ds = NULL;
   g_autoptr(GmLayout) layout = NULL;
+  g_autoptr(GmDataset) imputed = NULL;
+  g_autoptr(GmsSession) session = NULL;
   GmMapper *mappers[N_TRANSFORMS] = { NULL };
   gulong handler = 0;
   int P;
@@ -390,6 +295,15 @@ load_in_thread (GmsDataset    *self,
   ds = gm_read (self->path, &ropts, error);
   if (ds == NULL)
     goto fail;
+  if (gms_session_has_imputed (ds))
+    {
+      /* a saved session: X holds the imputed values, layers/counts the data */
+      imputed = g_steal_pointer (&ds);
+      ropts.layer = "counts";
+      ds = gm_read (self->path, &ropts, error);
+      if (ds == NULL)
+        goto fail;
+    }
   if (gm_dataset_n_cells (ds) == 0 || gm_dataset_n_genes (ds) == 0)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, _("%s: the dataset has no cells or no genes"),
@@ -397,10 +311,14 @@ load_in_thread (GmsDataset    *self,
       goto fail;
     }
 
-  for (guint i = 0; i < ds->var->len; i++)
-    if (g_strcmp0 (((GmColumn *) g_ptr_array_index (ds->var, i))->name, "genomap_row") == 0)
-      read_uns_layout_entries (ds);
-  layout = layout_from_dataset (ds);
+  {
+    g_autoptr(GError) local = NULL;
+
+    /* an inconsistent saved layout is replaced by a computed one; the overview says why */
+    layout = gm_layout_from_dataset (ds, &local);
+    if (local != NULL)
+      gm_dataset_add_note (ds, "%s", local->message);
+  }
   if (layout != NULL)
     {
       g_autoptr(GError) local = NULL;
@@ -421,6 +339,14 @@ load_in_thread (GmsDataset    *self,
       lopts.cancel = &self->cancel_flag;
       layout = gm_layout_compute (ds, &lopts, error);
       if (layout == NULL)
+        goto fail;
+    }
+
+  if (gms_session_is_session (ds))
+    {
+      set_progress (self, 0.93, _("Restoring the saved session"));
+      session = gms_session_restore (ds, g_steal_pointer (&imputed), layout, error);
+      if (session == NULL)
         goto fail;
     }
 
@@ -458,6 +384,7 @@ load_in_thread (GmsDataset    *self,
 
   self->data = g_steal_pointer (&ds);
   self->layout = g_steal_pointer (&layout);
+  self->session = g_steal_pointer (&session);
   memcpy (self->mappers, mappers, sizeof mappers);
   set_progress (self, 1.0, _("Ready"));
   if (handler)
@@ -486,9 +413,6 @@ load_thread (GTask        *task,
   GmsDataset *self = source_object;
   GError *error = NULL;
 
-  /* HDF5 is built thread-safe on Debian: its error printing is switched off per thread,
-   * and core's gm_h5_init() does it only in the first thread that opens a file */
-  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
   if (load_in_thread (self, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
@@ -845,6 +769,20 @@ gms_dataset_get_layout (GmsDataset *self)
   return self->layout;
 }
 
+GHashTable *
+gms_dataset_get_session_view (GmsDataset *self)
+{
+  g_return_val_if_fail (GMS_IS_DATASET (self), NULL);
+  return self->session != NULL ? gms_session_get_view (self->session) : NULL;
+}
+
+GmsImputeResult *
+gms_dataset_take_session_result (GmsDataset *self)
+{
+  g_return_val_if_fail (GMS_IS_DATASET (self), NULL);
+  return self->session != NULL ? gms_session_take_result (self->session, G_OBJECT (self)) : NULL;
+}
+
 gboolean
 gms_dataset_get_layout_was_saved (GmsDataset *self)
 {
@@ -951,6 +889,7 @@ gms_dataset_finalize (GObject *object)
     g_clear_pointer (&self->mappers[t], gm_mapper_free);
   g_free (self->pixel_genes);
   g_clear_pointer (&self->gene_pixel, g_hash_table_unref);
+  g_clear_pointer (&self->session, gms_session_free);   /* its result points into data */
   g_clear_pointer (&self->layout, gm_layout_free);
   g_clear_pointer (&self->data, gm_dataset_free);
   g_clear_pointer (&self->thumb_cache, g_hash_table_unref);

@@ -8,7 +8,8 @@
  * to the GCancellable; the readers' memory check refuses a file that does not fit before
  * reading its matrix), takes the GenoMap layout saved in the file (var genomap_row /
  * genomap_col and uns genomap_grid, as gm_layout_attach writes them) or computes one
- * (gm_layout_compute), and prepares one GmMapper per value transform.  While loading, the
+ * (gm_layout_compute), and prepares one GmMapper per value transform.  A session file
+ * (gms-session.h) is read as its counts, and its view state and imputation are restored.  While loading, the
  * "fraction" and "message" properties change (notified on the main thread, coalesced).
  *
  * After loading everything but the thumbnail cache is immutable, so worker threads may
@@ -23,6 +24,7 @@
 #include "gm-dataset.h"
 #include "gm-layout.h"
 #include "gm-render.h"
+#include "gms-impute-result.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +66,12 @@ typedef struct
 const GmsDatasetStats *gms_dataset_get_stats     (GmsDataset          *self);
 const GmDataset *gms_dataset_get_data            (GmsDataset          *self);
 const GmLayout  *gms_dataset_get_layout          (GmsDataset          *self);
+/* A saved session (gms-session.h): its view state (keys without the genomap_session_ prefix
+ * → values), or NULL when the file is not a session. */
+GHashTable      *gms_dataset_get_session_view    (GmsDataset          *self);
+/* The session's imputation result (a new reference; it keeps this dataset alive), once:
+ * later calls and files without one give NULL. */
+GmsImputeResult *gms_dataset_take_session_result (GmsDataset          *self);
 /* TRUE when the layout came from the file rather than being computed. */
 gboolean         gms_dataset_get_layout_was_saved (GmsDataset         *self);
 const GmMapper  *gms_dataset_get_mapper          (GmsDataset          *self,

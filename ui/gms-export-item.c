@@ -262,8 +262,6 @@ save_thread (GTask        *task,
   SaveData *d = task_data;
   GError *error = NULL;
 
-  /* per-thread with Debian's thread-safe HDF5 (see gms-dataset.c) */
-  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
   if (gms_export_item_save (self, d->path, &d->options, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else

@@ -1140,6 +1140,34 @@ gms_impute_page_get_cell (GmsImputePage *self)
   return (gint64) gtk_adjustment_get_value (self->cell_adjustment);
 }
 
+gboolean
+gms_impute_page_set_result (GmsImputePage   *self,
+                            GmsImputeResult *result)
+{
+  g_return_val_if_fail (GMS_IS_IMPUTE_PAGE (self), FALSE);
+  g_return_val_if_fail (result == NULL || GMS_IS_IMPUTE_RESULT (result), FALSE);
+
+  if (self->running)
+    return FALSE;
+  if (result != NULL && (self->dataset == NULL || !gms_dataset_is_loaded (self->dataset) ||
+                         gms_impute_result_get_input (result) != gms_dataset_get_data (self->dataset)))
+    return FALSE;
+  set_result (self, result);
+  if (result != NULL)
+    {
+      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
+      gtk_label_set_text (self->status_label, gms_impute_result_get_summary (result));
+    }
+  return TRUE;
+}
+
+gint64
+gms_impute_page_get_selected_gene (GmsImputePage *self)
+{
+  g_return_val_if_fail (GMS_IS_IMPUTE_PAGE (self), -1);
+  return gms_pearson_plot_get_selected_gene (self->pearson_plot);
+}
+
 void
 gms_impute_page_select_gene (GmsImputePage *self,
                              gint64         gene)

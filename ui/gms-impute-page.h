@@ -75,6 +75,12 @@ gint64           gms_impute_page_get_cell        (GmsImputePage         *self);
  * case), or −1; what the page's "Find a cell" entry selects on Enter. */
 gint64           gms_impute_page_find_cell       (GmsImputePage         *self,
                                                   const char            *text);
+/* Shows @result (e.g. restored from a saved session) as if a run had made it; FALSE (and
+ * nothing changes) while a run is under way or when @result is not of the page's dataset. */
+gboolean         gms_impute_page_set_result      (GmsImputePage         *self,
+                                                  GmsImputeResult       *result);
+/* The evaluation gene selected in the Pearson plot, or −1. */
+gint64           gms_impute_page_get_selected_gene (GmsImputePage       *self);
 /* Selects an evaluation gene (as a click in the Pearson plot does), −1 none. */
 void             gms_impute_page_select_gene     (GmsImputePage         *self,
                                                   gint64                 gene);

@@ -54,6 +54,11 @@ struct _GmsImputeResult
 GmsImputeResult *_gms_impute_result_new (GObject         *owner,
                                          const GmDataset *input);
 
+/* Sets the object that keeps the input alive (a result restored from a session is made
+ * before its owner is known). */
+void             _gms_impute_result_set_owner (GmsImputeResult *self,
+                                               GObject         *owner);
+
 /* Builds the lookups that map_cell / gene_pixel / gene_trace need (mappers,
  * name indices).  Called by the worker once every field above is set. */
 gboolean         _gms_impute_result_prepare (GmsImputeResult *self,

@@ -11,6 +11,7 @@
 
 #include "gm-baselines.h"
 #include "gm-io.h"
+#include "gms-impute-job.h"
 #include "gms-impute-result-private.h"
 
 G_DEFINE_FINAL_TYPE (GmsImputeResult, gms_impute_result, G_TYPE_OBJECT)
@@ -86,6 +87,47 @@ _gms_impute_result_new (GObject         *owner,
   self->owner = owner != NULL ? g_object_ref (owner) : NULL;
   self->input = input;
   return self;
+}
+
+void
+_gms_impute_result_set_owner (GmsImputeResult *self,
+                              GObject         *owner)
+{
+  g_return_if_fail (GMS_IS_IMPUTE_RESULT (self));
+  if (owner != NULL)
+    g_object_ref (owner);
+  g_clear_object (&self->owner);
+  self->owner = owner;
+}
+
+GmsImputeResult *
+gms_impute_result_new_restored (const GmDataset  *input,
+                                const GmLayout   *layout,
+                                GmDataset        *imputed,
+                                GmEvalResult     *eval,
+                                GmHoldoutResult  *holdout,
+                                GmsImputeMethod   method,
+                                GmsEvalMode       eval_mode,
+                                const char       *summary,
+                                GError          **error)
+{
+  g_autoptr(GmsImputeResult) self = _gms_impute_result_new (NULL, input);
+
+  self->imputed = imputed;
+  self->eval = eval;
+  self->holdout = holdout;
+  g_return_val_if_fail (input != NULL && layout != NULL && imputed != NULL && eval != NULL, NULL);
+  self->method = method;
+  self->eval_mode = eval_mode;
+  self->summary = g_strdup (summary != NULL ? summary : "");
+  self->layout = gms_impute_layout_copy (layout);
+  /* the masked or simulated observations and their imputation are not saved */
+  self->eval_reference = input;
+  self->eval_observed = input;
+  self->eval_imputed = imputed;
+  if (!_gms_impute_result_prepare (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
 }
 
 /* name → index (GINT_TO_POINTER (index + 1)); names are borrowed from @names */

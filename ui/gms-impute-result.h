@@ -56,6 +56,20 @@ gboolean    gms_impute_method_from_string (const char *s, GmsImputeMethod *out);
 #define GMS_TYPE_IMPUTE_RESULT (gms_impute_result_get_type ())
 G_DECLARE_FINAL_TYPE (GmsImputeResult, gms_impute_result, GMS, IMPUTE_RESULT, GObject)
 
+/* A result restored from a saved session (gms-session.h) rather than made by a run: takes
+ * @imputed, @eval and @holdout (may be NULL) in every case and copies @layout.  There is no
+ * model, and the gene trace compares the input with its imputation (the masked or simulated
+ * observations of the run were not saved).  The owner is set later by the session code. */
+GmsImputeResult   *gms_impute_result_new_restored        (const GmDataset  *input,
+                                                          const GmLayout   *layout,
+                                                          GmDataset        *imputed,
+                                                          GmEvalResult     *eval,
+                                                          GmHoldoutResult  *holdout,
+                                                          GmsImputeMethod   method,
+                                                          GmsEvalMode       eval_mode,
+                                                          const char       *summary,
+                                                          GError          **error);
+
 GmsImputeMethod    gms_impute_result_get_method          (GmsImputeResult *self);
 GmsEvalMode        gms_impute_result_get_eval_mode       (GmsImputeResult *self);
 /* One line for the user, e.g. "ER-Net (tiny), 30 steps, 1.2 s". */
