@@ -620,7 +620,6 @@ impute_ernet (GOptionContext *ctx,
   g_autofree float *values = NULL;
   g_autofree gboolean *imputed = NULL;
   GmErnetImputeOptions eo;
-  GmErnetConfig cfg;
   GmWriteOptions wopts;
   const char *model_name = imp_model != NULL ? imp_model : "compact";
   gint64 t0;
@@ -728,39 +727,10 @@ impute_ernet (GOptionContext *ctx,
   g_printerr ("imputed %" G_GINT64_FORMAT " cells × %d of %" G_GINT64_FORMAT " genes with ernet in %.2f s\n",
               gm_dataset_n_cells (ds), n_imputed, gm_dataset_n_genes (ds), (g_get_monotonic_time () - t0) / 1e6);
 
-  cfg = gm_ernet_get_config (gm_ernet_model_net (model));
   gm_ernet_mark_imputed (ds, imputed);
   gm_layout_attach (gm_ernet_model_layout (model), ds);
-  set_uns (ds, "genomap_impute_method", g_strdup ("ernet"));
-  set_uns (ds, "genomap_impute_model", imp_ckpt != NULL ? g_strdup_printf ("checkpoint (ngf %d)", cfg.ngf)
-                                                         : g_strdup_printf ("%s (ngf %d)", model_name, cfg.ngf));
-  set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", gm_ernet_model_steps (model)));
-  set_uns (ds, "genomap_impute_device", g_strdup (backend->name));
-  if (imp_ckpt != NULL)
-    set_uns (ds, "genomap_impute_checkpoint", g_path_get_basename (imp_ckpt));
-  else
-    {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-      set_uns (ds, "genomap_impute_batch", g_strdup_printf ("%d", eo.batch));
-      set_uns (ds, "genomap_impute_lr", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", eo.lr)));
-      set_uns (ds, "genomap_impute_seed", g_strdup_printf ("%" G_GINT64_FORMAT, imp_seed));
-    }
-  {
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    set_uns (ds, "genomap_impute_value_scale",
-             g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", gm_ernet_model_scale (model))));
-  }
-  set_uns (ds, "genomap_impute_keep_observed", g_strdup (imp_keep_observed ? "yes" : "no"));
-  if (imp_ckpt == NULL)
-    set_uns (ds, "genomap_impute_loss",
-             g_strdup (eo.loss == GM_ERNET_LOSS_MSE ? "mse"
-                       : eo.loss == GM_ERNET_LOSS_HIDDEN_MSE ? "hidden-mse" : "paper"));
-  set_uns (ds, "genomap_impute_inference",
-           g_strdup (eo.inference == GM_ERNET_INFER_MASKED ? "masked" : "direct"));
-  set_uns (ds, "genomap_impute_scale", g_strdup ("counts"));
+  gm_ernet_annotate (ds, model, &eo, imp_ckpt);
   set_uns (ds, "genomap_source_file", g_path_get_basename (input));
-  set_uns (ds, "genomap_version", g_strdup (PACKAGE_VERSION));
 
   gm_write_options_init (&wopts);
   wopts.dense_X = values;
@@ -869,18 +839,8 @@ cmd_impute (int    argc,
               gm_dataset_n_cells (ds), gm_dataset_n_genes (ds), method == GM_BASELINE_MAGIC ? "magic" : "knn",
               (g_get_monotonic_time () - t0) / 1e6);
 
-  set_uns (ds, "genomap_impute_method", g_strdup (method == GM_BASELINE_MAGIC ? "magic" : "knn"));
-  set_uns (ds, "genomap_impute_k", g_strdup_printf ("%d", bp.k));
-  set_uns (ds, "genomap_impute_pcs", g_strdup_printf ("%d", bp.n_pcs));
-  set_uns (ds, "genomap_impute_seed", g_strdup_printf ("%" G_GINT64_FORMAT, imp_seed));
-  if (method == GM_BASELINE_MAGIC)
-    {
-      set_uns (ds, "genomap_impute_t", g_strdup_printf ("%d", bp.t));
-      set_uns (ds, "genomap_impute_decay", g_strdup_printf ("%g", bp.decay));
-    }
-  set_uns (ds, "genomap_impute_scale", g_strdup ("counts"));
+  gm_baseline_annotate (ds, &bp);
   set_uns (ds, "genomap_source_file", g_path_get_basename (argv[1]));
-  set_uns (ds, "genomap_version", g_strdup (PACKAGE_VERSION));
 
   gm_write_options_init (&wopts);
   wopts.dense_X = values;

@@ -627,3 +627,25 @@ cancel:
   g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "imputation cancelled");
   return NULL;
 }
+
+void
+gm_baseline_annotate (GmDataset              *ds,
+                      const GmBaselineParams *p)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  struct { const char *key; char *value; } kv[] = {
+    { "genomap_impute_method", g_strdup (p->method == GM_BASELINE_MAGIC ? "magic" : "knn") },
+    { "genomap_impute_k", g_strdup_printf ("%d", p->k) },
+    { "genomap_impute_pcs", g_strdup_printf ("%d", p->n_pcs) },
+    { "genomap_impute_seed", g_strdup_printf ("%" G_GUINT64_FORMAT, p->seed) },
+    { "genomap_impute_t", p->method == GM_BASELINE_MAGIC ? g_strdup_printf ("%d", p->t) : NULL },
+    { "genomap_impute_decay",
+      p->method == GM_BASELINE_MAGIC ? g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", p->decay)) : NULL },
+    { "genomap_impute_scale", g_strdup ("counts") },
+    { "genomap_version", g_strdup (PACKAGE_VERSION) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kv); i++)
+    if (kv[i].value != NULL)
+      g_hash_table_insert (ds->uns, g_strdup (kv[i].key), kv[i].value);
+}

@@ -60,6 +60,11 @@ typedef struct
 
 void     gm_baseline_params_init (GmBaselineParams *p, GmBaseline method);
 
+/* Records the method and its parameters in ds->uns (genomap_impute_method,
+ * _k, _pcs, _seed, and _t and _decay for MAGIC), the values' scale
+ * ("counts") and genomap_version; shared by the CLI and the application. */
+void     gm_baseline_annotate    (GmDataset *ds, const GmBaselineParams *p);
+
 /* Returns dense n_cells × n_genes values (free with g_free) or NULL with an error. */
 float   *gm_impute_baseline      (const GmCsr *counts, const GmBaselineParams *p, GError **error);
 

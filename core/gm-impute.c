@@ -635,6 +635,77 @@ gm_ernet_impute (const GmDataset            *ds,
   return res;
 }
 
+const char *
+gm_ernet_preset_name (GmErnetPreset preset)
+{
+  switch (preset)
+    {
+    case GM_ERNET_PAPER:   return "paper";
+    case GM_ERNET_TINY:    return "tiny";
+    case GM_ERNET_COMPACT: return "compact";
+    default:               return "unknown";
+    }
+}
+
+const char *
+gm_ernet_loss_name (GmErnetLoss loss)
+{
+  switch (loss)
+    {
+    case GM_ERNET_LOSS_PAPER:      return "paper";
+    case GM_ERNET_LOSS_MSE:        return "mse";
+    case GM_ERNET_LOSS_HIDDEN_MSE: return "hidden-mse";
+    default:                       return "unknown";
+    }
+}
+
+const char *
+gm_ernet_inference_name (GmErnetInference inference)
+{
+  return inference == GM_ERNET_INFER_MASKED ? "masked" : "direct";
+}
+
+static void
+set_uns (GmDataset  *ds,
+         const char *key,
+         char       *value)
+{
+  g_hash_table_insert (ds->uns, g_strdup (key), value);
+}
+
+void
+gm_ernet_annotate (GmDataset                  *ds,
+                   GmErnetModel               *model,
+                   const GmErnetImputeOptions *opts,
+                   const char                 *checkpoint)
+{
+  GmErnetConfig cfg = gm_ernet_get_config (model->net);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  set_uns (ds, "genomap_impute_method", g_strdup ("ernet"));
+  if (checkpoint != NULL)
+    {
+      set_uns (ds, "genomap_impute_model", g_strdup_printf ("checkpoint (ngf %d)", cfg.ngf));
+      set_uns (ds, "genomap_impute_checkpoint", g_path_get_basename (checkpoint));
+    }
+  else
+    {
+      set_uns (ds, "genomap_impute_model",
+               g_strdup_printf ("%s (ngf %d)", gm_ernet_preset_name (opts->preset), cfg.ngf));
+      set_uns (ds, "genomap_impute_batch", g_strdup_printf ("%d", opts->batch));
+      set_uns (ds, "genomap_impute_lr", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", opts->lr)));
+      set_uns (ds, "genomap_impute_seed", g_strdup_printf ("%" G_GUINT64_FORMAT, opts->seed));
+      set_uns (ds, "genomap_impute_loss", g_strdup (gm_ernet_loss_name (opts->loss)));
+    }
+  set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", model->steps));
+  set_uns (ds, "genomap_impute_device", g_strdup (model->backend->name));
+  set_uns (ds, "genomap_impute_value_scale", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", model->scale)));
+  set_uns (ds, "genomap_impute_keep_observed", g_strdup (opts->keep_observed ? "yes" : "no"));
+  set_uns (ds, "genomap_impute_inference", g_strdup (gm_ernet_inference_name (opts->inference)));
+  set_uns (ds, "genomap_impute_scale", g_strdup ("counts"));
+  set_uns (ds, "genomap_version", g_strdup (PACKAGE_VERSION));
+}
+
 void
 gm_ernet_mark_imputed (GmDataset      *ds,
                        const gboolean *imputed)

@@ -147,6 +147,24 @@ float        *gm_ernet_impute       (const GmDataset            *ds,
                                      gboolean                  **imputed,
                                      GError                    **error);
 
+/* Records how an ER-Net result was made in ds->uns (genomap_impute_*):
+ * method, model ("<preset> (ngf N)", or "checkpoint (ngf N)" with the
+ * checkpoint's base name when @checkpoint is not NULL), training steps,
+ * device, value scale, keep_observed, inference, the values' scale
+ * ("counts"), genomap_version; for a model trained in this run
+ * (@checkpoint NULL) also batch, lr, seed and loss.  Shared by the CLI and
+ * the application so both write the same provenance. */
+void          gm_ernet_annotate     (GmDataset                  *ds,
+                                     GmErnetModel               *model,
+                                     const GmErnetImputeOptions *opts,
+                                     const char                 *checkpoint);
+
+/* The names the CLI and the application use: "paper", "compact", "tiny";
+ * "paper", "mse", "hidden-mse"; "direct", "masked". */
+const char   *gm_ernet_preset_name    (GmErnetPreset    preset);
+const char   *gm_ernet_loss_name      (GmErnetLoss      loss);
+const char   *gm_ernet_inference_name (GmErnetInference inference);
+
 /* Adds (or replaces) the var boolean column "genomap_imputed". */
 void          gm_ernet_mark_imputed (GmDataset      *ds,
                                      const gboolean *imputed);

@@ -243,21 +243,6 @@ set_uns (GmDataset  *ds,
   g_hash_table_insert (ds->uns, g_strdup (key), value);
 }
 
-static const char *
-preset_name (GmErnetPreset preset)
-{
-  switch (preset)
-    {
-    case GM_ERNET_PAPER:
-      return "paper";
-    case GM_ERNET_TINY:
-      return "tiny";
-    case GM_ERNET_COMPACT:
-    default:
-      return "compact";
-    }
-}
-
 /* uns genomap_impute_* as `genomap-cli impute` writes them */
 static void
 annotate (GmsImputeResult            *res,
@@ -268,20 +253,9 @@ annotate (GmsImputeResult            *res,
   GmDataset *ds = res->imputed;
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-  set_uns (ds, "genomap_impute_method", g_strdup (gms_impute_method_to_string (job->params.method)));
-  set_uns (ds, "genomap_impute_seed", g_strdup_printf ("%" G_GUINT64_FORMAT, job->params.seed));
   if (res->model != NULL)
     {
-      GmErnetConfig cfg = gm_ernet_get_config (gm_ernet_model_net (res->model));
-
-      set_uns (ds, "genomap_impute_model", g_strdup_printf ("%s (ngf %d)", preset_name (job->params.preset), cfg.ngf));
-      set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", gm_ernet_model_steps (res->model)));
-      set_uns (ds, "genomap_impute_batch", g_strdup_printf ("%d", eo->batch));
-      set_uns (ds, "genomap_impute_lr", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", eo->lr)));
-      set_uns (ds, "genomap_impute_value_scale",
-               g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", gm_ernet_model_scale (res->model))));
-      set_uns (ds, "genomap_impute_keep_observed", g_strdup ("no"));
-      set_uns (ds, "genomap_impute_device", g_strdup (res->backend->name));
+      gm_ernet_annotate (ds, res->model, eo, NULL);
       if (job->params.eval_mode == GMS_EVAL_HOLDOUT)
         set_uns (ds, "genomap_impute_trained_on",
                  g_strdup_printf ("the input with %s of its non-zeros hidden (hold-out evaluation)",
@@ -293,19 +267,9 @@ annotate (GmsImputeResult            *res,
                                   job->params.seed));
     }
   else
-    {
-      set_uns (ds, "genomap_impute_k", g_strdup_printf ("%d", bp->k));
-      set_uns (ds, "genomap_impute_pcs", g_strdup_printf ("%d", bp->n_pcs));
-      if (bp->method == GM_BASELINE_MAGIC)
-        {
-          set_uns (ds, "genomap_impute_t", g_strdup_printf ("%d", bp->t));
-          set_uns (ds, "genomap_impute_decay", g_strdup_printf ("%g", bp->decay));
-        }
-    }
-  set_uns (ds, "genomap_impute_scale", g_strdup ("counts"));
+    gm_baseline_annotate (ds, bp);
   if (job->input->path != NULL)
     set_uns (ds, "genomap_source_file", g_path_get_basename (job->input->path));
-  set_uns (ds, "genomap_version", g_strdup (PACKAGE_VERSION));
 }
 
 static char *
@@ -319,7 +283,7 @@ make_summary (const Job             *job,
       /* backend names: "cpu", "cuda:0 (…)" */
       return g_strdup_printf (ngettext ("ER-Net (%s), %d step on %s, %.1f s", "ER-Net (%s), %d steps on %s, %.1f s",
                                         job->params.steps),
-                              preset_name (job->params.preset), job->params.steps, res->backend->name, seconds);
+                              gm_ernet_preset_name (job->params.preset), job->params.steps, res->backend->name, seconds);
     case GMS_IMPUTE_METHOD_KNN:
       return g_strdup_printf (_("kNN smoothing, %.1f s"), seconds);
     case GMS_IMPUTE_METHOD_MAGIC:
