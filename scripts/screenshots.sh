@@ -9,7 +9,8 @@
 # under a private Xvfb (xvfb-run): it starts GmsApplication, opens DATASET (default
 # data/examples/demo.h5ad, else data/examples/three-cell-types.h5ad) in a 1200 × 900 window and
 # renders the window's own widget tree with its GSK renderer into OUT (default docs/screenshots):
-#   cells.png            the Cells page: a cell selected, GENE found (default CD79A)
+#   cells.png            the Cells page: a cell selected, GENE found (default: the gene at the
+#                        middle of the map)
 #   groups.png           the Groups page: mean GenoMaps by the first grouping column, a difference
 #   imputation.png       the Imputation page after a short tiny ER-Net run (STEPS, default 1500,
 #                        hold-out evaluation), scrolled to the before/after maps and Pearson plots
@@ -22,7 +23,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=/tmp/gms-screenshots-build
 OUT="$ROOT/docs/screenshots"
 DATASET=""
-GENE=CD79A
+GENE=""
 STEPS=1500
 RENDERER=cairo
 
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --gene) GENE=$2; shift 2 ;;
     --steps) STEPS=$2; shift 2 ;;
     --renderer) RENDERER=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -54,13 +55,20 @@ SCHEMAS="$BUILD/tests/ui"
 [ -f "$SCHEMAS/gschemas.compiled" ] || { mkdir -p "$BUILD/schemas"; glib-compile-schemas --targetdir="$BUILD/schemas" "$ROOT/data"; SCHEMAS="$BUILD/schemas"; }
 
 mkdir -p "$OUT"
+SHOTS=(cells groups imputation cells-dark imputation-dark)
+for f in "${SHOTS[@]}"; do rm -f "$OUT/$f.png"; done
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+status=0
 GSETTINGS_SCHEMA_DIR="$SCHEMAS" GSETTINGS_BACKEND=memory GSK_RENDERER="$RENDERER" GTK_A11Y=none \
 NO_AT_BRIDGE=1 OPENBLAS_NUM_THREADS=1 \
   xvfb-run -a -s "-screen 0 2560x1600x24" \
   "$BUILD/tests/bench-app" screenshots "$DATASET" "$OUT" --width 1200 --height 900 \
-    --gene "$GENE" --steps "$STEPS" --scroll-margin 112 2>&1 | grep -v -e 'session bus' -e '^$' || true
+    ${GENE:+--gene "$GENE"} --steps "$STEPS" --scroll-margin 112 >"$LOG" 2>&1 || status=$?
+grep -v -e 'session bus' -e '^$' "$LOG" || true
+[ "$status" -eq 0 ] || { echo "bench-app failed (exit $status)" >&2; exit 1; }
 
-for f in cells groups imputation cells-dark imputation-dark; do
+for f in "${SHOTS[@]}"; do
   [ -f "$OUT/$f.png" ] || { echo "missing $OUT/$f.png" >&2; exit 1; }
   echo "$OUT/$f.png: $(stat -c %s "$OUT/$f.png") bytes"
 done

@@ -251,8 +251,10 @@ gms_application_startup (GApplication *application)
   {
     /* before the first window: cairo where OpenGL is a software rasteriser (gms-renderer.h) */
     gboolean cairo = FALSE;
+    gint64 t0 = g_get_monotonic_time ();
     g_autofree char *gl = gms_renderer_choose (gdk_display_get_default (), &cairo);
-    g_debug ("OpenGL renderer: %s%s", gl ? gl : "none", cairo ? " (software: drawing with cairo)" : "");
+    g_debug ("OpenGL renderer: %s%s (%.1f ms to ask)", gl ? gl : "none",
+             cairo ? "; software, so GSK draws with cairo" : "", (g_get_monotonic_time () - t0) / 1e3);
   }
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);

@@ -11,6 +11,7 @@
 #include "gms-cell-browser.h"
 #include "gms-cell-list.h"
 #include "gms-colorbar.h"
+#include "gms-crisp-texture.h"
 #include "gms-export-item.h"
 #include "gms-figure.h"
 
@@ -229,6 +230,20 @@ setup_item_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (list_item, box);
 }
 
+/* cell "thumbnail" → picture "paintable": on a HiDPI screen, upscaled to device pixels by
+ * nearest neighbour, which GTK 4.8 would otherwise blur (gms-crisp-texture.h) */
+static gboolean
+thumbnail_to_paintable (GBinding     *binding,
+                        const GValue *from,
+                        GValue       *to,
+                        gpointer      picture)
+{
+  GdkTexture *texture = g_value_get_object (from);
+
+  g_value_take_object (to, texture ? gms_crisp_texture_new (texture, gtk_widget_get_scale_factor (picture)) : NULL);
+  return TRUE;
+}
+
 static void
 bind_item_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
@@ -245,7 +260,8 @@ bind_item_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_label (GTK_LABEL (label), gms_cell_get_name (cell));
   gtk_widget_set_tooltip_text (box, gms_cell_get_group (cell) ? gms_cell_get_group (cell)
                                                               : gms_cell_get_name (cell));
-  binding = g_object_bind_property (cell, "thumbnail", picture, "paintable", G_BINDING_SYNC_CREATE);
+  binding = g_object_bind_property_full (cell, "thumbnail", picture, "paintable", G_BINDING_SYNC_CREATE,
+                                         thumbnail_to_paintable, NULL, picture, NULL);
   g_object_set_data (G_OBJECT (list_item), "gms-binding", binding);
   g_hash_table_insert (self->bound, g_memdup2 (&index, sizeof index), cell);
 
@@ -311,9 +327,13 @@ update_count (GmsCellBrowser *self)
   if (n == total)
     text = g_strdup_printf (ngettext ("%'u cell", "%'u cells", n), n);
   else
-    /* Translators: "12 of 60 cells" */
-    text = g_strdup_printf (ngettext ("%'u of %'" G_GINT64_FORMAT " cell", "%'u of %'" G_GINT64_FORMAT " cells",
-                                      total), n, total);
+    {
+      g_autofree char *ns = g_strdup_printf ("%'u", n);
+      g_autofree char *ts = g_strdup_printf ("%'" G_GINT64_FORMAT, total);
+
+      /* Translators: "12 of 60 cells"; both numbers are already formatted */
+      text = g_strdup_printf (ngettext ("%s of %s cell", "%s of %s cells", (gulong) total), ns, ts);
+    }
   gtk_label_set_label (self->count_label, text);
 }
 

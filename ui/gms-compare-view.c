@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gms-compare-view.h"
+#include "gms-draw.h"
 
 struct _GmsCompareView
 {
@@ -146,9 +147,7 @@ gms_compare_view_snapshot (GtkWidget   *widget,
   self->y0 = oy;
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_rectangle (cr, ox - PAD, oy - PAD, tw * s + 2 * PAD, th * s + 2 * PAD);
-  cairo_fill (cr);
+  gms_draw_paper (cr, ox - PAD, oy - PAD, tw * s + 2 * PAD, th * s + 2 * PAD);
 
   cairo_save (cr);
   cairo_translate (cr, ox, oy);

@@ -715,8 +715,15 @@ gms_dataset_dup_size_text (GmsDataset *self)
     return g_strdup ("");
   cells = gm_dataset_n_cells (self->data);
   genes = gm_dataset_n_genes (self->data);
-  c = g_strdup_printf (ngettext ("%'" G_GINT64_FORMAT " cell", "%'" G_GINT64_FORMAT " cells", cells), cells);
-  g = g_strdup_printf (ngettext ("%'" G_GINT64_FORMAT " gene", "%'" G_GINT64_FORMAT " genes", genes), genes);
+  {
+    g_autofree char *cn = g_strdup_printf ("%'" G_GINT64_FORMAT, cells);
+    g_autofree char *gn = g_strdup_printf ("%'" G_GINT64_FORMAT, genes);
+
+    /* Translators: %s is the number of cells, already formatted */
+    c = g_strdup_printf (ngettext ("%s cell", "%s cells", (gulong) cells), cn);
+    /* Translators: %s is the number of genes, already formatted */
+    g = g_strdup_printf (ngettext ("%s gene", "%s genes", (gulong) genes), gn);
+  }
   /* Translators: the size of a dataset, e.g. "60 cells × 40 genes" */
   return g_strdup_printf (_("%s × %s"), c, g);
 }

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "gms-draw.h"
 #include "gms-figure-view.h"
 
 #define SHEET_MARGIN 12.0
@@ -55,9 +56,7 @@ gms_figure_view_snapshot (GtkWidget   *widget,
     return;
   gm_figure_get_size (gms_figure_get (self->figure), &fw, &fh);
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x0, y0, fw * scale, fh * scale));
-  cairo_rectangle (cr, x0, y0, fw * scale, fh * scale);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_fill (cr);
+  gms_draw_paper (cr, x0, y0, fw * scale, fh * scale);
   cairo_translate (cr, x0, y0);
   cairo_scale (cr, scale, scale);
   gm_figure_draw (gms_figure_get (self->figure), cr);

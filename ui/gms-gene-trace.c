@@ -6,8 +6,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <math.h>
 
+#include "gms-draw.h"
 #include "gms-gene-trace.h"
 
 struct _GmsGeneTrace
@@ -28,45 +28,6 @@ G_DEFINE_FINAL_TYPE (GmsGeneTrace, gms_gene_trace, GTK_TYPE_WIDGET)
 #define M_BOTTOM 34.0
 #define M_RIGHT  12.0
 
-static const GdkRGBA col_after = { 0.208, 0.518, 0.894, 1.0 };
-static const GdkRGBA col_before = { 0.902, 0.380, 0.0, 1.0 };
-
-static void
-rgba (cairo_t       *cr,
-      const GdkRGBA *c,
-      double         alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-static void
-draw_text (GtkWidget  *widget,
-           cairo_t    *cr,
-           const char *text,
-           double      x,
-           double      y,
-           double      xalign,
-           double      yalign)
-{
-  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - xalign * w, y - yalign * h);
-  pango_cairo_show_layout (cr, layout);
-}
-
-static void
-format_r (char   *buf,
-          gsize   size,
-          double  r)
-{
-  if (isnan (r))
-    g_strlcpy (buf, _("undefined"), size);
-  else
-    g_snprintf (buf, size, "%.3f", r);
-}
-
 static void
 gms_gene_trace_snapshot (GtkWidget   *widget,
                          GtkSnapshot *snapshot)
@@ -85,38 +46,31 @@ gms_gene_trace_snapshot (GtkWidget   *widget,
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   if (self->gene == NULL)
     {
-      rgba (cr, &fg, 0.7);
-      draw_text (widget, cr, _("Click a gene in the correlation plot"), width / 2, height / 2, 0.5, 0.5);
+      gms_draw_empty_message (widget, cr, &fg, _("Click a gene in the correlation plot"), width, height);
       cairo_destroy (cr);
       return;
     }
-  format_r (rb, sizeof rb, self->r_before);
-  format_r (ra, sizeof ra, self->r_after);
+  gms_draw_format_r (rb, sizeof rb, self->r_before);
+  gms_draw_format_r (ra, sizeof ra, self->r_after);
   title = g_strdup_printf (_("%s: r before %s, after %s"), self->gene, rb, ra);
-  rgba (cr, &fg, 0.9);
-  draw_text (widget, cr, title, x0, 4, 0.0, 0.0);
+  gms_draw_set_source (cr, &fg, 0.9);
+  gms_draw_text (widget, cr, title, x0, 4, 0.0, 0.0);
 
-  rgba (cr, &fg, 0.4);
-  cairo_set_line_width (cr, 1.0);
-  cairo_rectangle (cr, x0 + 0.5, y0 + 0.5, side - 1, side - 1);
-  cairo_stroke (cr);
-  cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
-  cairo_move_to (cr, x0, y0 + side);
-  cairo_line_to (cr, x0 + side, y0);
-  cairo_stroke (cr);
-  cairo_set_dash (cr, NULL, 0, 0);
-  rgba (cr, &fg, 0.8);
+  gms_draw_set_source (cr, &fg, 0.4);
+  gms_draw_frame (cr, x0, y0, side, side);
+  gms_draw_dashed_line (cr, x0, y0 + side, x0 + side, y0);
+  gms_draw_set_source (cr, &fg, 0.8);
   g_snprintf (buf, sizeof buf, "%.2g", self->limit);
-  draw_text (widget, cr, "0", x0, y0 + side + 2, 0.5, 0.0);
-  draw_text (widget, cr, buf, x0 + side, y0 + side + 2, 0.5, 0.0);
-  draw_text (widget, cr, buf, x0 - 4, y0, 1.0, 0.0);
-  draw_text (widget, cr, _("reference (log1p CP10k)"), x0 + side / 2, height - 2, 0.5, 1.0);
+  gms_draw_text (widget, cr, "0", x0, y0 + side + 2, 0.5, 0.0);
+  gms_draw_text (widget, cr, buf, x0 + side, y0 + side + 2, 0.5, 0.0);
+  gms_draw_text (widget, cr, buf, x0 - 4, y0, 1.0, 0.0);
+  gms_draw_text (widget, cr, _("reference (log1p CP10k)"), x0 + side / 2, height - 2, 0.5, 1.0);
 
   for (int pass = 0; pass < 2; pass++)
     {
       const double *v = pass == 0 ? self->observed : self->imputed;
 
-      rgba (cr, pass == 0 ? &col_before : &col_after, 0.55);
+      gms_draw_set_source (cr, pass == 0 ? &gms_draw_color_before : &gms_draw_color_after, 0.55);
       for (int64_t i = 0; i < self->n; i++)
         {
           double x = x0 + self->reference[i] / self->limit * side;
@@ -127,15 +81,8 @@ gms_gene_trace_snapshot (GtkWidget   *widget,
         }
       cairo_fill (cr);
     }
-  rgba (cr, &col_before, 0.8);
-  cairo_rectangle (cr, x0 + 6, y0 + 6, 10, 10);
-  cairo_fill (cr);
-  rgba (cr, &col_after, 0.8);
-  cairo_rectangle (cr, x0 + 6, y0 + 22, 10, 10);
-  cairo_fill (cr);
-  rgba (cr, &fg, 0.9);
-  draw_text (widget, cr, _("observed"), x0 + 20, y0 + 11, 0.0, 0.5);
-  draw_text (widget, cr, _("imputed"), x0 + 20, y0 + 27, 0.0, 0.5);
+  gms_draw_legend_entry (widget, cr, &fg, &gms_draw_color_before, _("observed"), x0, y0, 0);
+  gms_draw_legend_entry (widget, cr, &fg, &gms_draw_color_after, _("imputed"), x0, y0, 1);
   cairo_destroy (cr);
 }
 

@@ -235,7 +235,15 @@ probe_gpu_done (GObject      *object,
   if (cuda == NULL)
     self->gpu_reason = g_strdup (_("This build has no GPU backend"));
   else if (!self->gpu_available)
-    self->gpu_reason = g_strdup_printf (_("Graphics card %s"), cuda);
+    {
+      /* the UI says why, not where the module lives: drop " (module /path…)" */
+      g_autofree char *why = g_strdup (g_strstrip ((char *) cuda));
+      char *module = strstr (why, " (module ");
+
+      if (module != NULL)
+        *module = '\0';
+      self->gpu_reason = g_strdup_printf (_("Graphics card %s"), why);
+    }
   gtk_widget_set_sensitive (GTK_WIDGET (self->device_gpu), self->gpu_available);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->device_gpu), self->gpu_reason);
   if (self->gpu_available)
@@ -387,9 +395,13 @@ update_estimate (GmsImputePage *self)
   step = format_step (est.step_seconds);
   /* the table is of the 2-core reference machine (gms-impute-estimate.c) */
   if (method == GMS_IMPUTE_METHOD_ERNET)
-    text = g_strdup_printf (_("Time on a 2-core processor: %s (%s per step, %d × %d maps, %" G_GSIZE_FORMAT
-                              " parameters). Memory: %s"),
-                            time, step, est.map_size, est.map_size, est.n_params, bytes);
+    {
+      g_autofree char *np = g_strdup_printf ("%'" G_GSIZE_FORMAT, est.n_params);
+
+      /* Translators: the estimate of an ER-Net run; the parameter count is already formatted */
+      text = g_strdup_printf (_("Time on a 2-core processor: %s (%s per step, %d × %d maps, %s parameters). Memory: %s"),
+                              time, step, est.map_size, est.map_size, np, bytes);
+    }
   else
     text = g_strdup_printf (_("Time on a 2-core processor: %s. Memory: %s"), time, bytes);
   adw_action_row_set_subtitle (self->estimate_row, text);

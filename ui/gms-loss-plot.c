@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "gms-draw.h"
 #include "gms-loss-plot.h"
 
 struct _GmsLossPlot
@@ -29,31 +30,6 @@ G_DEFINE_FINAL_TYPE (GmsLossPlot, gms_loss_plot, GTK_TYPE_WIDGET)
 #define MARGIN_RIGHT  12.0
 #define MARGIN_TOP    10.0
 #define MARGIN_BOTTOM 30.0
-
-static void
-set_source_rgba (cairo_t       *cr,
-                 const GdkRGBA *c,
-                 double         alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-static void
-draw_text (GtkWidget  *widget,
-           cairo_t    *cr,
-           const char *text,
-           double      x,
-           double      y,
-           double      xalign,
-           double      yalign)
-{
-  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - xalign * w, y - yalign * h);
-  pango_cairo_show_layout (cr, layout);
-}
 
 static void
 gms_loss_plot_snapshot (GtkWidget   *widget,
@@ -74,17 +50,15 @@ gms_loss_plot_snapshot (GtkWidget   *widget,
     return;
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_set_line_width (cr, 1.0);
 
   /* frame and x axis */
-  set_source_rgba (cr, &fg, 0.35);
-  cairo_rectangle (cr, MARGIN_LEFT + 0.5, MARGIN_TOP + 0.5, pw - 1, ph - 1);
-  cairo_stroke (cr);
-  set_source_rgba (cr, &fg, 0.8);
-  draw_text (widget, cr, _("Step"), MARGIN_LEFT + pw / 2, height - 2, 0.5, 1.0);
+  gms_draw_set_source (cr, &fg, 0.35);
+  gms_draw_frame (cr, MARGIN_LEFT, MARGIN_TOP, pw, ph);
+  gms_draw_set_source (cr, &fg, 0.8);
+  gms_draw_text (widget, cr, _("Step"), MARGIN_LEFT + pw / 2, height - 2, 0.5, 1.0);
   g_snprintf (buf, sizeof buf, "%d", MAX (steps, 1));
-  draw_text (widget, cr, buf, MARGIN_LEFT + pw, MARGIN_TOP + ph + 2, 1.0, 0.0);
-  draw_text (widget, cr, "1", MARGIN_LEFT, MARGIN_TOP + ph + 2, 0.0, 0.0);
+  gms_draw_text (widget, cr, buf, MARGIN_LEFT + pw, MARGIN_TOP + ph + 2, 1.0, 0.0);
+  gms_draw_text (widget, cr, "1", MARGIN_LEFT, MARGIN_TOP + ph + 2, 0.0, 0.0);
 
   for (guint i = 0; i < n; i++)
     if (v[i] > 0 && isfinite (v[i]))
@@ -94,8 +68,8 @@ gms_loss_plot_snapshot (GtkWidget   *widget,
       }
   if (!(lo <= hi))
     {
-      draw_text (widget, cr, n == 0 ? _("The training loss appears here") : _("No positive loss to show"),
-                 MARGIN_LEFT + pw / 2, MARGIN_TOP + ph / 2, 0.5, 0.5);
+      gms_draw_text (widget, cr, n == 0 ? _("The training loss appears here") : _("No positive loss to show"),
+                     MARGIN_LEFT + pw / 2, MARGIN_TOP + ph / 2, 0.5, 0.5);
       cairo_destroy (cr);
       return;
     }
@@ -109,16 +83,16 @@ gms_loss_plot_snapshot (GtkWidget   *widget,
     {
       double y = MARGIN_TOP + ph - (d - llo) / (lhi - llo) * ph;
 
-      set_source_rgba (cr, &fg, 0.12);
+      gms_draw_set_source (cr, &fg, 0.12);
       cairo_move_to (cr, MARGIN_LEFT, round (y) + 0.5);
       cairo_line_to (cr, MARGIN_LEFT + pw, round (y) + 0.5);
       cairo_stroke (cr);
-      set_source_rgba (cr, &fg, 0.8);
+      gms_draw_set_source (cr, &fg, 0.8);
       g_snprintf (buf, sizeof buf, "1e%d", (int) d);
-      draw_text (widget, cr, buf, MARGIN_LEFT - 4, y, 1.0, 0.5);
+      gms_draw_text (widget, cr, buf, MARGIN_LEFT - 4, y, 1.0, 0.5);
     }
 
-  set_source_rgba (cr, &accent, 1.0);
+  gms_draw_set_source (cr, &accent, 1.0);
   cairo_set_line_width (cr, 1.5);
   cairo_rectangle (cr, MARGIN_LEFT, MARGIN_TOP, pw, ph);
   cairo_clip (cr);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gms-draw.h"
 #include "gms-pearson-plot.h"
 
 struct _GmsPearsonPlot
@@ -175,34 +176,6 @@ gms_pearson_plot_get_histogram (GmsPearsonPlot *self,
 }
 
 static void
-draw_text (GtkWidget  *widget,
-           cairo_t    *cr,
-           const char *text,
-           double      x,
-           double      y,
-           double      xalign,
-           double      yalign)
-{
-  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - xalign * w, y - yalign * h);
-  pango_cairo_show_layout (cr, layout);
-}
-
-static void
-rgba (cairo_t       *cr,
-      const GdkRGBA *c,
-      double         alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-static const GdkRGBA col_after = { 0.208, 0.518, 0.894, 1.0 };   /* blue */
-static const GdkRGBA col_before = { 0.902, 0.380, 0.0, 1.0 };    /* orange */
-
-static void
 draw_axes (GtkWidget             *widget,
            cairo_t               *cr,
            const graphene_rect_t *a,
@@ -211,19 +184,17 @@ draw_axes (GtkWidget             *widget,
 {
   char buf[16];
 
-  rgba (cr, fg, 0.4);
-  cairo_set_line_width (cr, 1.0);
-  cairo_rectangle (cr, a->origin.x + 0.5, a->origin.y + 0.5, a->size.width - 1, a->size.height - 1);
-  cairo_stroke (cr);
+  gms_draw_set_source (cr, fg, 0.4);
+  gms_draw_frame (cr, a->origin.x, a->origin.y, a->size.width, a->size.height);
   for (int k = -2; k <= 2; k++)
     {
       double r = k / 2.0, x = map_x (a, r), y = map_y (a, r);
 
       g_snprintf (buf, sizeof buf, "%g", r);
-      rgba (cr, fg, 0.8);
-      draw_text (widget, cr, buf, x, a->origin.y + a->size.height + (y_is_r ? BAND : 0) + 2, 0.5, 0.0);
+      gms_draw_set_source (cr, fg, 0.8);
+      gms_draw_text (widget, cr, buf, x, a->origin.y + a->size.height + (y_is_r ? BAND : 0) + 2, 0.5, 0.0);
       if (y_is_r)
-        draw_text (widget, cr, buf, a->origin.x - BAND - 4, y, 1.0, 0.5);
+        gms_draw_text (widget, cr, buf, a->origin.x - BAND - 4, y, 1.0, 0.5);
     }
 }
 
@@ -249,8 +220,7 @@ gms_pearson_plot_snapshot (GtkWidget   *widget,
 
   if (self->n == 0)
     {
-      rgba (cr, &fg, 0.7);
-      draw_text (widget, cr, _("Per-gene correlations appear here after a run"), width / 2, height / 2, 0.5, 0.5);
+      gms_draw_empty_message (widget, cr, &fg, _("Per-gene correlations appear here after a run"), width, height);
       cairo_destroy (cr);
       return;
     }
@@ -261,32 +231,28 @@ gms_pearson_plot_snapshot (GtkWidget   *widget,
   caption = g_strdup_printf (_("%d genes · r undefined: %d before only (left band), "
                                "%d after only (bottom band), %d on both sides (not drawn)"),
                              (int) self->n, (int) nb, (int) na, (int) nn);
-  rgba (cr, &fg, 0.8);
-  draw_text (widget, cr, caption, M_LEFT, 4, 0.0, 0.0);
+  gms_draw_set_source (cr, &fg, 0.8);
+  gms_draw_text (widget, cr, caption, M_LEFT, 4, 0.0, 0.0);
 
   /* scatter */
   draw_axes (widget, cr, &s, &fg, TRUE);
-  rgba (cr, &fg, 0.8);
-  draw_text (widget, cr, _("r before (observed)"), s.origin.x + s.size.width / 2, height - 2, 0.5, 1.0);
+  gms_draw_set_source (cr, &fg, 0.8);
+  gms_draw_text (widget, cr, _("r before (observed)"), s.origin.x + s.size.width / 2, height - 2, 0.5, 1.0);
   cairo_save (cr);
   cairo_translate (cr, 2, s.origin.y + s.size.height / 2);
   cairo_rotate (cr, -G_PI / 2);
-  draw_text (widget, cr, _("r after (imputed)"), 0, 0, 0.5, 0.0);
+  gms_draw_text (widget, cr, _("r after (imputed)"), 0, 0, 0.5, 0.0);
   cairo_restore (cr);
   /* undefined bands */
-  rgba (cr, &fg, 0.06);
+  gms_draw_set_source (cr, &fg, 0.06);
   cairo_rectangle (cr, s.origin.x - BAND, s.origin.y, BAND - 2, s.size.height);
   cairo_rectangle (cr, s.origin.x, s.origin.y + s.size.height + 2, s.size.width, BAND - 2);
   cairo_fill (cr);
   /* diagonal */
-  rgba (cr, &fg, 0.35);
-  cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
-  cairo_move_to (cr, map_x (&s, -1), map_y (&s, -1));
-  cairo_line_to (cr, map_x (&s, 1), map_y (&s, 1));
-  cairo_stroke (cr);
-  cairo_set_dash (cr, NULL, 0, 0);
+  gms_draw_set_source (cr, &fg, 0.35);
+  gms_draw_dashed_line (cr, map_x (&s, -1), map_y (&s, -1), map_x (&s, 1), map_y (&s, 1));
 
-  rgba (cr, &col_after, 0.55);
+  gms_draw_set_source (cr, &gms_draw_color_after, 0.55);
   for (int64_t j = 0; j < self->n; j++)
     {
       double x, y;
@@ -314,10 +280,10 @@ gms_pearson_plot_snapshot (GtkWidget   *widget,
         {
           cairo_arc (cr, x, y, 5.5, 0, 2 * G_PI);
           cairo_set_line_width (cr, 2.0);
-          rgba (cr, &fg, 1.0);
+          gms_draw_set_source (cr, &fg, 1.0);
           cairo_stroke (cr);
           if (self->names != NULL)
-            draw_text (widget, cr, self->names[self->selected], x + 8, y - 8, 0.0, 1.0);
+            gms_draw_text (widget, cr, self->names[self->selected], x + 8, y - 8, 0.0, 1.0);
         }
     }
 
@@ -327,20 +293,20 @@ gms_pearson_plot_snapshot (GtkWidget   *widget,
   for (int k = 0; k < GMS_PEARSON_BINS; k++)
     hmax = MAX (hmax, MAX (hb[k], ha[k]));
   draw_axes (widget, cr, &h, &fg, FALSE);
-  rgba (cr, &fg, 0.8);
-  draw_text (widget, cr, _("Pearson r"), h.origin.x + h.size.width / 2, height - 2, 0.5, 1.0);
+  gms_draw_set_source (cr, &fg, 0.8);
+  gms_draw_text (widget, cr, _("Pearson r"), h.origin.x + h.size.width / 2, height - 2, 0.5, 1.0);
   {
     char buf[32];
     g_snprintf (buf, sizeof buf, "%u", hmax);
-    draw_text (widget, cr, buf, h.origin.x - 4, h.origin.y, 1.0, 0.0);
-    draw_text (widget, cr, "0", h.origin.x - 4, h.origin.y + h.size.height, 1.0, 1.0);
+    gms_draw_text (widget, cr, buf, h.origin.x - 4, h.origin.y, 1.0, 0.0);
+    gms_draw_text (widget, cr, "0", h.origin.x - 4, h.origin.y + h.size.height, 1.0, 1.0);
   }
   for (int side = 0; side < 2; side++)
     {
       const guint *c = side == 0 ? hb : ha;
       double bw = h.size.width / GMS_PEARSON_BINS;
 
-      rgba (cr, side == 0 ? &col_before : &col_after, 0.45);
+      gms_draw_set_source (cr, side == 0 ? &gms_draw_color_before : &gms_draw_color_after, 0.45);
       for (int k = 0; k < GMS_PEARSON_BINS; k++)
         {
           double bh = (double) c[k] / hmax * (h.size.height - 2);
@@ -350,16 +316,8 @@ gms_pearson_plot_snapshot (GtkWidget   *widget,
       cairo_fill (cr);
     }
   /* legend */
-  rgba (cr, &col_before, 0.8);
-  cairo_rectangle (cr, h.origin.x + 6, h.origin.y + 6, 10, 10);
-  cairo_fill (cr);
-  rgba (cr, &fg, 0.9);
-  draw_text (widget, cr, _("before"), h.origin.x + 20, h.origin.y + 11, 0.0, 0.5);
-  rgba (cr, &col_after, 0.8);
-  cairo_rectangle (cr, h.origin.x + 6, h.origin.y + 22, 10, 10);
-  cairo_fill (cr);
-  rgba (cr, &fg, 0.9);
-  draw_text (widget, cr, _("after"), h.origin.x + 20, h.origin.y + 27, 0.0, 0.5);
+  gms_draw_legend_entry (widget, cr, &fg, &gms_draw_color_before, _("before"), h.origin.x, h.origin.y, 0);
+  gms_draw_legend_entry (widget, cr, &fg, &gms_draw_color_after, _("after"), h.origin.x, h.origin.y, 1);
 
   cairo_destroy (cr);
 }
@@ -437,14 +395,8 @@ gms_pearson_plot_query_tooltip (GtkWidget  *widget,
   gene = gms_pearson_plot_gene_at (self, gtk_widget_get_width (widget), gtk_widget_get_height (widget), x, y);
   if (gene < 0)
     return FALSE;
-  if (self->before == NULL || isnan (self->before[gene]))
-    g_strlcpy (b, _("undefined"), sizeof b);
-  else
-    g_snprintf (b, sizeof b, "%.3f", self->before[gene]);
-  if (isnan (self->after[gene]))
-    g_strlcpy (a, _("undefined"), sizeof a);
-  else
-    g_snprintf (a, sizeof a, "%.3f", self->after[gene]);
+  gms_draw_format_r (b, sizeof b, self->before != NULL ? self->before[gene] : NAN);
+  gms_draw_format_r (a, sizeof a, self->after[gene]);
   text = g_strdup_printf (_("%s\nr before: %s\nr after: %s"), self->names[gene], b, a);
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;

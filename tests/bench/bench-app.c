@@ -408,21 +408,23 @@ screenshot (GmsWindow  *window,
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = g_build_filename (out_dir, name, NULL);
   GtkSnapshot *snapshot;
-  int w, h;
+  int w, h, sf;
 
   iterate_for (0.8);   /* transitions (the view stack's crossfade) */
   gtk_test_widget_wait_for_draw (widget);
   w = gtk_widget_get_width (widget);
   h = gtk_widget_get_height (widget);
+  sf = gtk_widget_get_scale_factor (widget);   /* GDK_SCALE=2: a HiDPI picture, in device pixels */
   paintable = gtk_widget_paintable_new (widget);
   snapshot = gtk_snapshot_new ();
+  gtk_snapshot_scale (snapshot, sf, sf);
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+                                         &GRAPHENE_RECT_INIT (0, 0, w * sf, h * sf));
   if (!gdk_texture_save_to_png (texture, file))
     g_error ("could not write %s", file);
-  printf ("wrote %s (%d × %d)\n", file, w, h);
+  printf ("wrote %s (%d × %d)\n", file, w * sf, h * sf);
 }
 
 /* Scrolls the imputation page so that the before/after maps and the Pearson plots show. */
@@ -456,6 +458,16 @@ run_screenshots (GmsWindow *window)
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
   gms_window_show_page (window, "cells");
   gms_cell_browser_select_cell (browser, cell);
+  if (gene == NULL)
+    {
+      /* the gene at the middle of the map */
+      GmsDataset *dataset = gms_window_get_dataset (window);
+      int rows = gms_dataset_get_map_rows (dataset), cols = gms_dataset_get_map_cols (dataset);
+      const char * const *genes = gms_dataset_get_pixel_genes (dataset);
+      for (int p = (rows / 2) * cols + cols / 2; genes != NULL && p < rows * cols && gene == NULL; p++)
+        if (genes[p] != NULL)
+          gene = g_strdup (genes[p]);
+    }
   if (gene != NULL)
     gms_cell_browser_highlight_gene (browser, gene);
   iterate_for (2.0);   /* thumbnails */
@@ -525,7 +537,7 @@ main (int    argc,
     { "steps", 0, 0, G_OPTION_ARG_INT, &impute_steps, "impute, screenshots: ER-Net training steps (300)", "N" },
     { "width", 0, 0, G_OPTION_ARG_INT, &width, "window width (1200)", "PX" },
     { "height", 0, 0, G_OPTION_ARG_INT, &height, "window height (800)", "PX" },
-    { "gene", 0, 0, G_OPTION_ARG_STRING, &gene, "screenshots: find this gene in the cell view", "NAME" },
+    { "gene", 0, 0, G_OPTION_ARG_STRING, &gene, "screenshots: find this gene in the cell view (default: the gene at the middle of the map)", "NAME" },
     { "scroll-margin", 0, 0, G_OPTION_ARG_INT, &scroll_margin, "screenshots: imputation page scrolled to this many px above the before/after maps (150)", "PX" },
     { NULL }
   };

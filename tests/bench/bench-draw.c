@@ -31,7 +31,8 @@
  * frames) of snapshot (building nodes; for texture and gl including the upscale or the GL
  * draw) + render + download of the result (gdk_texture_download: makes the GL renderer finish).
  * Each frame uses a different pan offset, so nothing can be reused between frames except
- * where said.  Values: 80 % zeros (the sparse data of real cells, long runs of one colour)
+ * where said.  It also checks that the texture path gives exactly the rectangles' pixels
+ * (the number of device pixels that differ, for zooms 1, 1.37, 4, 16 and scales 1, 2).  Values: 80 % zeros (the sparse data of real cells, long runs of one colour)
  * and dense random values (worst case for merging runs).
  */
 #include "config.h"
@@ -44,6 +45,7 @@
 #include <string.h>
 
 #include "gm-render.h"
+#include "gms-crisp-texture.h"
 
 #define VIEW   600
 #define TILE    96
@@ -538,6 +540,44 @@ view_frame (GtkSnapshot *snapshot,
     }
 }
 
+/* Renders one frame of @path_a and @path_b at the same geometry and counts the device pixels
+ * that differ: the texture path is meant to give exactly the rectangles' pixels. */
+static void
+compare_paths (R         *r,
+               Map       *map,
+               double     zoom,
+               double     sf)
+{
+  guint32 *px[2];
+  int W = (int) ceil (VIEW * sf), H = W, differ = 0;
+
+  for (int p = 0; p < 2; p++)
+    {
+      ViewCase vc = { map, zoom, sf, p, NULL };
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+      GskRenderNode *node;
+      GdkTexture *texture;
+
+      gtk_snapshot_scale (snapshot, sf, sf);
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, VIEW, VIEW));
+      gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0.98f, 0.98f, 0.98f, 1 }, &GRAPHENE_RECT_INIT (0, 0, VIEW, VIEW));
+      view_frame (snapshot, 2, &vc);
+      gtk_snapshot_pop (snapshot);
+      node = gtk_snapshot_free_to_node (snapshot);
+      texture = gsk_renderer_render_texture (r->renderer, node, &GRAPHENE_RECT_INIT (0, 0, W, H));
+      px[p] = g_new (guint32, (gsize) W * H);
+      gdk_texture_download (texture, (guchar *) px[p], (gsize) W * 4);
+      g_object_unref (texture);
+      gsk_render_node_unref (node);
+    }
+  for (int i = 0; i < W * H; i++)
+    differ += px[0][i] != px[1][i];
+  printf ("| %s | %d×%d, zoom %g, scale %g | %d of %d |\n", r->renderer_name, map->rows, map->cols, zoom, sf,
+          differ, W * H);
+  g_free (px[0]);
+  g_free (px[1]);
+}
+
 /* ------------------------------------------------------------ the grid of thumbnails */
 
 typedef struct
@@ -609,6 +649,50 @@ grid_frame (GtkSnapshot *snapshot,
           g_object_unref (t);
         }
     }
+}
+
+/* One thumbnail as GtkPicture shows it (its texture in a 96 × 96 box) at scale @sf: how many
+ * device pixels are not one of the map's colours (blends of two map pixels)? */
+static void
+check_thumb_crisp (R        *r,
+                   double    sf,
+                   gboolean  crisp)
+{
+  Map map;
+  GdkTexture *thumb, *texture;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderNode *node;
+  GHashTable *colours = g_hash_table_new (NULL, NULL);
+  int W = (int) ceil (TILE * sf), blends = 0;
+  guint32 *px = g_new (guint32, (gsize) W * W);
+
+  map_init (&map, 32, 32, 0.0, 5);
+  for (int p = 0; p < 32 * 32; p++)
+    g_hash_table_add (colours, GUINT_TO_POINTER (map.argb[p] | 0xff000000u));
+  thumb = make_thumb (&map);
+  gtk_snapshot_scale (snapshot, sf, sf);
+  if (crisp)
+    {
+      /* what the grid shows since gms-crisp-texture.c */
+      GdkPaintable *paintable = gms_crisp_texture_new (thumb, (int) sf);
+      gdk_paintable_snapshot (paintable, snapshot, TILE, TILE);
+      g_object_unref (paintable);
+    }
+  else
+    gtk_snapshot_append_texture (snapshot, thumb, &GRAPHENE_RECT_INIT (0, 0, TILE, TILE));
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (r->renderer, node, &GRAPHENE_RECT_INIT (0, 0, W, W));
+  gdk_texture_download (texture, (guchar *) px, (gsize) W * 4);
+  for (int i = 0; i < W * W; i++)
+    blends += !g_hash_table_contains (colours, GUINT_TO_POINTER (px[i] | 0xff000000u));
+  printf ("| %s | scale %g | %s | %d of %d |\n", r->renderer_name, sf,
+          crisp ? "GmsCrispTexture (now)" : "the texture (before)", blends, W * W);
+  g_object_unref (texture);
+  gsk_render_node_unref (node);
+  g_object_unref (thumb);
+  g_hash_table_unref (colours);
+  g_free (px);
+  map_clear (&map);
 }
 
 int
@@ -693,6 +777,27 @@ main (int    argc,
                 }
           map_clear (&map);
         }
+
+  printf ("\n### Texture path against rectangles: device pixels that differ\n\n");
+  printf ("| renderer | view | pixels that differ |\n|---|---|---:|\n");
+  for (int ri = 0; ri < n_renderers; ri++)
+    for (guint si = 0; si < G_N_ELEMENTS (sizes); si++)
+      {
+        Map map;
+        const double czooms[] = { 1, 1.37, 4, 16 };
+        map_init (&map, sizes[si], sizes[si], 0.0, 11);
+        for (guint zi = 0; zi < G_N_ELEMENTS (czooms); zi++)
+          for (guint fi = 0; fi < G_N_ELEMENTS (sfs); fi++)
+            compare_paths (&renderers[ri], &map, czooms[zi], sfs[fi]);
+        map_clear (&map);
+      }
+
+  printf ("\n### A 32 × 32 thumbnail (96 × 96 texture) in a 96 × 96 box: device pixels that blend two map colours\n\n");
+  printf ("| renderer | scale | drawn as | blended pixels |\n|---|---|---|---:|\n");
+  for (int ri = 0; ri < n_renderers; ri++)
+    for (guint fi = 0; fi < G_N_ELEMENTS (sfs); fi++)
+      for (int crisp = 0; crisp < 2; crisp++)
+        check_thumb_crisp (&renderers[ri], sfs[fi], crisp);
 
   printf ("\n### A grid of %d thumbnails (%d × %d tiles of %d px)\n\n", GRID_C * GRID_R, GRID_C, GRID_R, TILE);
   printf ("| renderer | case | median ms/frame | max ms | of which snapshot ms (median) |\n|---|---|---:|---:|---:|\n");
