@@ -396,9 +396,20 @@ gm_simulate_splat (const GmSplatParams  *p,
       ds->X.indptr[c + 1] = b.indices->len;
     }
   builder_finish (&b, &ds->X);
-  g_ptr_array_add (ds->obs, gm_column_categorical_from_strings ("group", labels, n));
-  for (int gr = 0; gr < k; gr++)
-    g_free (group_names[gr]);
+  {
+    /* categories in their natural order Group1 … GroupK (not in order of
+     * first appearance), so legends and panels come out sorted */
+    GmColumn *col = gm_column_new ("group", GM_COLUMN_CATEGORICAL, n);
+
+    for (int c = 0; c < n; c++)
+      for (int gr = 0; gr < k; gr++)
+        if (labels[c] == group_names[gr])
+          col->codes[c] = gr;
+    col->n_categories = k;
+    col->categories = group_names;   /* taken */
+    group_names = NULL;
+    g_ptr_array_add (ds->obs, col);
+  }
   return g_steal_pointer (&ds);
 }
 
