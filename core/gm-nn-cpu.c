@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gm-nn-private.h"
+#include "gm-nn-whiten.h"
 
 /* ------------------------------------------------------------ tensors */
 
@@ -840,21 +841,6 @@ cpu_bn_backward (gpointer     ctx,
 /* ------------------------------------------------------------ whitening */
 
 static void
-mat9_mul (const double *a,
-          const double *b,
-          double       *c)
-{
-  for (int i = 0; i < 9; i++)
-    for (int j = 0; j < 9; j++)
-      {
-        double s = 0;
-        for (int k = 0; k < 9; k++)
-          s += a[i * 9 + k] * b[k * 9 + j];
-        c[i * 9 + j] = s;
-      }
-}
-
-static void
 cpu_whiten_stats (gpointer     ctx,
                   int          n,
                   int          h,
@@ -899,41 +885,7 @@ cpu_whiten_stats (gpointer     ctx,
         for (int a = 0; a < 9; a++)
           mean[a] = sum[a] / M;
     }
-  double S[81], Y[81], Z[81], T[81], tmp[81];
-  double fro = 0;
-  for (int a = 0; a < 9; a++)
-    for (int b = 0; b < 9; b++)
-      {
-        double v = (b >= a ? cov[a * 9 + b] : cov[b * 9 + a]) / M + (a == b ? eps : 0.0);
-        S[a * 9 + b] = v;
-        fro += v * v;
-      }
-  fro = sqrt (fro);
-  for (int i = 0; i < 81; i++)
-    {
-      Y[i] = S[i] / fro;
-      Z[i] = (i % 10 == 0) ? 1.0 : 0.0;
-    }
-  for (int it = 0; it < 5; it++)
-    {
-      mat9_mul (Z, Y, tmp);
-      for (int i = 0; i < 81; i++)
-        T[i] = 0.5 * ((i % 10 == 0 ? 3.0 : 0.0) - tmp[i]);
-      mat9_mul (Y, T, tmp);
-      memcpy (Y, tmp, sizeof Y);
-      mat9_mul (T, Z, tmp);
-      memcpy (Z, tmp, sizeof Z);
-    }
-  for (int i = 0; i < 81; i++)
-    D[i] = (float) (Z[i] / sqrt (fro));
-  for (int a = 0; a < 9; a++)
-    mu[a] = (float) mean[a];
-  if (running_mean != NULL)
-    for (int a = 0; a < 9; a++)
-      running_mean[a] = (1.f - momentum) * running_mean[a] + momentum * mu[a];
-  if (running_deconv != NULL)
-    for (int i = 0; i < 81; i++)
-      running_deconv[i] = (1.f - momentum) * running_deconv[i] + momentum * D[i];
+  gm_nn_whiten_finish (mean, cov, M, eps, momentum, mu, D, running_mean, running_deconv);
 }
 
 static const GmNnConv whiten_conv = { 1, 1, 3, 3, 1, 1, 1, 0 };

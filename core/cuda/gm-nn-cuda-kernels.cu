@@ -9,6 +9,7 @@
  * done as trees, atomics, nvcc's default FMA contraction).
  */
 #include "gm-nn-cuda-kernels.h"
+#include "gm-nn-whiten.h"
 
 #include <cuda_runtime.h>
 
@@ -648,19 +649,6 @@ whiten_cov_k (int n, int h, int w, const float *x, double *acc)
     warp_atomic_add (acc + 9 + q, cov[q]);
 }
 
-__device__ void
-mat9_mul (const double *a, const double *b, double *c)
-{
-  for (int i = 0; i < 9; i++)
-    for (int j = 0; j < 9; j++)
-      {
-        double s = 0;
-        for (int k = 0; k < 9; k++)
-          s += a[i * 9 + k] * b[k * 9 + j];
-        c[i * 9 + j] = s;
-      }
-}
-
 /* one thread: the Newton–Schulz iteration of cpu_whiten_stats, verbatim */
 __global__ void
 whiten_finish_k (int n, int h, int w, float eps, float momentum, float *mu, float *D,
@@ -668,8 +656,7 @@ whiten_finish_k (int n, int h, int w, float eps, float momentum, float *mu, floa
 {
   const int ph = (h + 2 - 3) / 3 + 1, pw = (w + 2 - 3) / 3 + 1;
   const double M = (double) n * ph * pw;
-  double mean[9], cov[81], S[81], Y[81], Z[81], T[81], tmp[81];
-  double fro = 0;
+  double mean[9], cov[81];
   int q = 0;
 
   for (int a = 0; a < 9; a++)
@@ -677,41 +664,7 @@ whiten_finish_k (int n, int h, int w, float eps, float momentum, float *mu, floa
   for (int a = 0; a < 9; a++)
     for (int b = a; b < 9; b++)
       cov[a * 9 + b] = acc[9 + q++];
-  for (int a = 0; a < 9; a++)
-    for (int b = 0; b < 9; b++)
-      {
-        double v = (b >= a ? cov[a * 9 + b] : cov[b * 9 + a]) / M + (a == b ? eps : 0.0);
-        S[a * 9 + b] = v;
-        fro += v * v;
-      }
-  fro = sqrt (fro);
-  for (int i = 0; i < 81; i++)
-    {
-      Y[i] = S[i] / fro;
-      Z[i] = (i % 10 == 0) ? 1.0 : 0.0;
-    }
-  for (int it = 0; it < 5; it++)
-    {
-      mat9_mul (Z, Y, tmp);
-      for (int i = 0; i < 81; i++)
-        T[i] = 0.5 * ((i % 10 == 0 ? 3.0 : 0.0) - tmp[i]);
-      mat9_mul (Y, T, tmp);
-      for (int i = 0; i < 81; i++)
-        Y[i] = tmp[i];
-      mat9_mul (T, Z, tmp);
-      for (int i = 0; i < 81; i++)
-        Z[i] = tmp[i];
-    }
-  for (int i = 0; i < 81; i++)
-    D[i] = (float) (Z[i] / sqrt (fro));
-  for (int a = 0; a < 9; a++)
-    mu[a] = (float) mean[a];
-  if (running_mean != NULL)
-    for (int a = 0; a < 9; a++)
-      running_mean[a] = (1.f - momentum) * running_mean[a] + momentum * mu[a];
-  if (running_deconv != NULL)
-    for (int i = 0; i < 81; i++)
-      running_deconv[i] = (1.f - momentum) * running_deconv[i] + momentum * D[i];
+  gm_nn_whiten_finish (mean, cov, M, eps, momentum, mu, D, running_mean, running_deconv);
 }
 
 __global__ void
