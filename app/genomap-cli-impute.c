@@ -580,7 +580,7 @@ static gint64 imp_seed;
 static int imp_threads, imp_k, imp_pcs, imp_t = -1;
 static char *imp_layout, *imp_model, *imp_device, *imp_save_ckpt, *imp_ckpt;
 static int imp_steps = -1, imp_batch = -1;
-static double imp_lr = -1.0;
+static double imp_lr = -1.0, imp_value_max = -1.0;
 static gboolean imp_keep_observed;
 static char *imp_loss, *imp_inference;
 
@@ -640,15 +640,20 @@ impute_ernet (GOptionContext *ctx,
     return usage_error (ctx, "--steps and --batch must be positive");
   if (imp_lr != -1.0 && !(imp_lr > 0.0 && isfinite (imp_lr)))
     return usage_error (ctx, "--lr must be a positive number");
-  if (imp_ckpt != NULL && (imp_layout != NULL || imp_model != NULL || imp_steps > 0 || imp_lr > 0))
+  if (imp_value_max != -1.0 && !(imp_value_max > 0.0 && imp_value_max <= 1.0))
+    return usage_error (ctx, "--value-max must be in (0, 1]");
+  if (imp_ckpt != NULL && (imp_layout != NULL || imp_model != NULL || imp_steps > 0 || imp_lr > 0
+                           || imp_value_max > 0))
     return usage_error (ctx, "--checkpoint takes the model, layout and scale from the file: "
-                             "it excludes --layout, --model, --steps and --lr");
+                             "it excludes --layout, --model, --steps, --lr and --value-max");
   if (imp_steps > 0)
     eo.steps = imp_steps;
   if (imp_batch > 0)
     eo.batch = imp_batch;
   if (imp_lr > 0)
     eo.lr = imp_lr;
+  if (imp_value_max > 0)
+    eo.value_max = imp_value_max;
   eo.seed = (guint64) imp_seed;
   eo.keep_observed = imp_keep_observed;
   if (imp_loss != NULL)
@@ -714,7 +719,7 @@ impute_ernet (GOptionContext *ctx,
       model = gm_ernet_model_train (ds, layout, &eo, &error);
       if (model == NULL)
         return fail (error);
-      g_printerr ("trained ER-Net (%s) for %d steps in %.2f s\n", model_name, eo.steps,
+      g_printerr ("trained ER-Net (%s) for %d steps in %.2f s\n", model_name, gm_ernet_model_steps (model),
                   (g_get_monotonic_time () - t0) / 1e6);
       if (imp_save_ckpt != NULL && !gm_ernet_checkpoint_save (model, imp_save_ckpt, &error))
         return fail (error);
@@ -757,9 +762,10 @@ cmd_impute (int    argc,
     { "threads", 0, 0, G_OPTION_ARG_INT, &imp_threads, "BLAS threads (default: OpenBLAS's choice)", "T" },
     { "layout", 'l', 0, G_OPTION_ARG_FILENAME, &imp_layout, "ernet: the GenoMap layout (default: compute one)", "LAYOUT.tsv" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &imp_model, "ernet: paper, compact (default) or tiny", "MODEL" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &imp_steps, "ernet: training steps (default 2500)", "N" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &imp_steps, "ernet: training steps (default: the model's recipe, 2500 for paper, 1000 for compact)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &imp_batch, "ernet: cells per training step (default 64)", "B" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &imp_lr, "ernet: learning rate (default 2e-4; halved after 80 % of the steps)", "X" },
+    { "value-max", 0, 0, G_OPTION_ARG_DOUBLE, &imp_value_max, "ernet: network value of the 99.9th percentile of log1p(CP10k) (default 0.5; the missing-value placeholder is 0.999)", "V" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &imp_device, "ernet: auto (default: CUDA when usable, else the CPU), cpu, cuda or cuda:N", "DEV" },
     { "save-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_save_ckpt, "ernet: save the trained model here", "C" },
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_ckpt, "ernet: apply this trained model (no training)", "C" },
@@ -815,8 +821,8 @@ cmd_impute (int    argc,
   if (strcmp (imp_method != NULL ? imp_method : "knn", "ernet") == 0)
     return impute_ernet (ctx, argv[1], &progress);
   if (imp_layout != NULL || imp_model != NULL || imp_steps != -1 || imp_batch != -1 || imp_lr != -1.0
-      || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed)
-    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --device, --save-checkpoint, "
+      || imp_value_max != -1.0 || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed)
+    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --value-max, --device, --save-checkpoint, "
                              "--checkpoint and --keep-observed apply to --method ernet only");
 
   gm_baseline_params_init (&bp, method);

@@ -32,9 +32,10 @@ gm_ernet_impute_options_init (GmErnetImputeOptions *opts)
 {
   memset (opts, 0, sizeof *opts);
   opts->preset = GM_ERNET_COMPACT;
-  opts->steps = 2500;
+  opts->steps = 0;
   opts->batch = 64;
   opts->lr = 2e-4;
+  opts->value_max = 0.5;
   opts->infer_batch = 64;
 }
 
@@ -319,6 +320,12 @@ train_step_mse (GmErnet     *net,
   return loss / (double) MAX (cnt, 1);
 }
 
+int
+gm_ernet_recipe_steps (GmErnetPreset preset)
+{
+  return preset == GM_ERNET_PAPER ? 2500 : 1000;
+}
+
 GmErnetModel *
 gm_ernet_model_train (const GmDataset            *ds,
                       const GmLayout             *layout,
@@ -330,7 +337,7 @@ gm_ernet_model_train (const GmDataset            *ds,
   Maps m;
   GmRng rng;
   int64_t n_cells = gm_dataset_n_cells (ds);
-  int B, T, P, lr_steps;
+  int B, T, P, steps, lr_steps;
   g_autofree int64_t *perm = NULL;
   g_autofree int *cand = NULL;
   g_autofree float *x = NULL, *y = NULL, *o = NULL;
@@ -338,10 +345,12 @@ gm_ernet_model_train (const GmDataset            *ds,
   gint64 t0;
   gboolean ok = TRUE;
 
-  if (opts->steps < 1 || opts->batch < 1 || !(opts->lr > 0) || !isfinite (opts->lr))
+  if (opts->batch < 1 || !(opts->lr > 0) || !isfinite (opts->lr)
+      || !(opts->value_max > 0 && opts->value_max <= 1))
     {
       g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
-                   "ER-Net training needs steps ≥ 1, batch ≥ 1 and a positive learning rate");
+                   "ER-Net training needs batch ≥ 1, a positive learning rate "
+                   "and a value range in (0, 1]");
       return NULL;
     }
   if (n_cells < 1)
@@ -360,13 +369,14 @@ gm_ernet_model_train (const GmDataset            *ds,
       return NULL;
     }
   gm_ernet_init_random (model->net, opts->seed);
-  model->scale = compute_scale (&m, ds);
+  model->scale = compute_scale (&m, ds) / opts->value_max;
   m.inv_scale = 1.0 / model->scale;
 
   B = (int) MIN ((int64_t) opts->batch, n_cells);
   T = m.T;
   P = T * T;
-  lr_steps = (int) ((gint64) opts->steps * 4 / 5);
+  steps = opts->steps > 0 ? opts->steps : gm_ernet_recipe_steps (opts->preset);
+  lr_steps = (int) ((gint64) steps * 4 / 5);
   perm = g_new (int64_t, n_cells);
   for (int64_t i = 0; i < n_cells; i++)
     perm[i] = i;
@@ -380,7 +390,7 @@ gm_ernet_model_train (const GmDataset            *ds,
   gm_rng_init_stream (&rng, opts->seed, 1);
   t0 = g_get_monotonic_time ();
 
-  for (int step = 1; step <= opts->steps; step++)
+  for (int step = 1; step <= steps; step++)
     {
       double loss;
       float lr = (float) (step <= lr_steps ? opts->lr : opts->lr / 2);
@@ -443,12 +453,12 @@ gm_ernet_model_train (const GmDataset            *ds,
       if (opts->progress != NULL)
         {
           double el = (g_get_monotonic_time () - t0) / 1e6;
-          double eta = el / step * (opts->steps - step);
+          double eta = el / step * (steps - step);
           int e = (int) (eta + 0.5);
-          g_autofree char *text = g_strdup_printf ("step %d/%d  loss %.5f  ETA %d:%02d:%02d", step, opts->steps,
+          g_autofree char *text = g_strdup_printf ("step %d/%d  loss %.5f  ETA %d:%02d:%02d", step, steps,
                                                    loss, e / 3600, e / 60 % 60, e % 60);
 
-          opts->progress (step, opts->steps, loss, eta, text, opts->progress_data);
+          opts->progress (step, steps, loss, eta, text, opts->progress_data);
         }
       if (opts->snapshot != NULL && opts->snapshot_every > 0 && step % opts->snapshot_every == 0)
         opts->snapshot (model, step, opts->snapshot_data);
@@ -696,6 +706,7 @@ gm_ernet_annotate (GmDataset                  *ds,
       set_uns (ds, "genomap_impute_lr", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", opts->lr)));
       set_uns (ds, "genomap_impute_seed", g_strdup_printf ("%" G_GUINT64_FORMAT, opts->seed));
       set_uns (ds, "genomap_impute_loss", g_strdup (gm_ernet_loss_name (opts->loss)));
+      set_uns (ds, "genomap_impute_value_max", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", opts->value_max)));
     }
   set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", model->steps));
   set_uns (ds, "genomap_impute_device", g_strdup (model->backend->name));

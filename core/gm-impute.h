@@ -88,9 +88,16 @@ typedef struct
   GmErnetLoss   loss;          /* default GM_ERNET_LOSS_PAPER */
   GmErnetInference inference;  /* default GM_ERNET_INFER_DIRECT */
   int           ngf;           /* GM_ERNET_COMPACT only; ≤ 0 = 16 */
-  int           steps;         /* default 2500 (the paper's) */
+  int           steps;         /* ≤ 0 (the default): the model's recipe,
+                                * gm_ernet_recipe_steps () */
   int           batch;         /* default 64; min (batch, n_cells) is used */
   double        lr;            /* default 2e-4 */
+  /* The 99.9th percentile of the transformed observed non-zeros, log1p
+   * (CP10k), is mapped to this value.  Default 0.5: with 1.0 (the spec's
+   * "divide by the maximum") one UMI in a shallow cell lands at about 0.8,
+   * next to the missing-value placeholder 0.999, and the network learns
+   * more slowly (docs/performance.md, "ER-Net accuracy"). */
+  double        value_max;
   guint64       seed;          /* default 0 */
   gboolean      keep_observed; /* put the observed non-zeros back */
   int           infer_batch;   /* cells per inference forward; default 64 */
@@ -112,6 +119,11 @@ typedef struct
 } GmErnetImputeOptions;
 
 void gm_ernet_impute_options_init (GmErnetImputeOptions *opts);
+
+/* Training steps of a model's recipe: 2 500 for paper (the published
+ * run), 1 000 for compact and tiny (their accuracy is flat from about
+ * 1 000 steps on the project's benchmark; docs/performance.md). */
+int  gm_ernet_recipe_steps        (GmErnetPreset preset);
 
 /* A trained network with its layout and value scale (GmErnetModel), on the
  * backend chosen by the options' device / backend. */

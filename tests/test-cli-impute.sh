@@ -124,6 +124,22 @@ expect "ernet --device bogus explains" "$tmp/err" "auto, cpu, cuda or cuda:N"
 check "ernet hidden-mse + masked" 0 "$cli" impute "$fix" --method ernet --model tiny --steps 5 --batch 16 \
   --loss hidden-mse --inference masked --device cpu -o "$tmp/hm.h5ad"
 check "ernet hidden-mse output readable" 0 "$cli" info "$tmp/hm.h5ad"
+# --value-max: recorded in uns, the value scale follows it (halved value range → doubled scale)
+check "ernet --value-max 1" 0 "$cli" impute "$fix" --method ernet --model tiny --steps 2 --batch 8 \
+  --value-max 1 --device cpu -o "$tmp/vm1.h5ad"
+check "ernet --value-max 1 provenance" 0 "$cli" info "$tmp/vm1.h5ad"
+expect "ernet --value-max recorded" "$tmp/out" "genomap_impute_value_max"
+scale_of () { grep -o 'genomap_impute_value_scale[^0-9]*[0-9.e+-]*' "$1" | grep -o '[0-9][0-9.e+-]*$'; }
+s1=$(scale_of "$tmp/out")
+"$cli" info "$tmp/hm.h5ad" >"$tmp/out" 2>/dev/null
+s05=$(scale_of "$tmp/out")
+if awk -v a="$s1" -v b="$s05" 'BEGIN { exit !(a > 0 && (b / a - 2) ^ 2 < 1e-12) }'; then
+  pass=$((pass + 1)); echo "ok - the default --value-max 0.5 doubles the value scale ($s1 → $s05)"
+else
+  fail=$((fail + 1)); echo "FAIL - value scale $s1 (value max 1) vs $s05 (default)"
+fi
+check "ernet bad --value-max" 2 "$cli" impute "$fix" --method ernet --value-max 2 -o "$tmp/x.h5ad"
+expect "ernet bad --value-max explains" "$tmp/err" "(0, 1]"
 check "ernet bad --loss" 2 "$cli" impute "$fix" --method ernet --loss l3 -o "$tmp/x.h5ad"
 expect "ernet bad --loss explains" "$tmp/err" "paper, mse or hidden-mse"
 check "ernet bad --inference" 2 "$cli" impute "$fix" --method ernet --inference twice -o "$tmp/x.h5ad"

@@ -56,6 +56,19 @@ track_progress (int         step,
     g_atomic_int_set (t->cancel, 1);
 }
 
+static void
+recipe_progress (int         step,
+                 int         steps,
+                 double      loss,
+                 double      eta,
+                 const char *text,
+                 gpointer    user_data)
+{
+  g_assert_cmpint (steps, ==, 1000);
+  g_assert_true (strstr (text, "/1000") != NULL);
+  track_progress (step, steps, loss, eta, text, user_data);
+}
+
 static double
 mean_of (GArray *a,
          guint   from,
@@ -107,6 +120,9 @@ test_loss_variants (void)
       tiny_opts (&o, 30);
       o.batch = 64;
       o.lr = 3e-3;
+      /* values up to 1: on this small fixture the hidden-pixel loss starts
+       * near its floor with the default 0.5 and falls by only ~5 % */
+      o.value_max = 1.0;
       o.loss = kinds[k];
       o.progress = track_progress;
       o.progress_data = &t;
@@ -268,6 +284,63 @@ test_cancel (void)
   g_array_unref (t.losses);
 }
 
+/* steps ≤ 0 trains the model's recipe: the progress reports 1 000 steps for
+ * tiny and compact (cancelled after the second, so the test stays fast). */
+static void
+test_recipe_steps (void)
+{
+  g_autoptr(GError) error = NULL;
+  GmErnetImputeOptions o;
+  gint cancel = 0;
+  Track t = { g_array_new (FALSE, FALSE, sizeof (double)), 2, &cancel, 0 };
+  GmErnetModel *model;
+  float *res;
+
+  g_assert_cmpint (gm_ernet_recipe_steps (GM_ERNET_PAPER), ==, 2500);
+  g_assert_cmpint (gm_ernet_recipe_steps (GM_ERNET_COMPACT), ==, 1000);
+  g_assert_cmpint (gm_ernet_recipe_steps (GM_ERNET_TINY), ==, 1000);
+  gm_ernet_impute_options_init (&o);
+  g_assert_cmpint (o.steps, <=, 0);
+  g_assert_cmpfloat (o.value_max, ==, 0.5);
+  tiny_opts (&o, 0);
+  o.progress = recipe_progress;
+  o.progress_data = &t;
+  o.cancel = &cancel;
+  res = gm_ernet_impute (fixture, layout, &o, &model, NULL, &error);
+  g_assert_error (error, GM_ERROR, GM_ERROR_CANCELLED);
+  g_assert_null (res);
+  g_assert_cmpint (t.calls, ==, 2);
+  g_array_unref (t.losses);
+}
+
+/* value_max maps the 99.9th percentile of the transformed non-zeros: the
+ * model's scale halves when value_max doubles, and 0 or > 1 is refused. */
+static void
+test_value_max (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmErnetModel) half = NULL, full = NULL;
+  GmErnetImputeOptions o;
+
+  tiny_opts (&o, 1);
+  o.value_max = 0.5;
+  half = gm_ernet_model_train (fixture, layout, &o, &error);
+  g_assert_no_error (error);
+  o.value_max = 1.0;
+  full = gm_ernet_model_train (fixture, layout, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (gm_ernet_model_scale (half), 2 * gm_ernet_model_scale (full), 1e-9);
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr(GmErnetModel) bad = NULL;
+      o.value_max = k == 0 ? 0.0 : 1.5;
+      bad = gm_ernet_model_train (fixture, layout, &o, &error);
+      g_assert_null (bad);
+      g_assert_error (error, GM_ERROR, GM_ERROR_USAGE);
+      g_clear_error (&error);
+    }
+}
+
 static void
 test_output_h5ad (void)
 {
@@ -423,6 +496,8 @@ main (int    argc,
   g_test_add_func ("/impute-ernet/deterministic-checkpoint-outside", test_deterministic_and_checkpoint);
   g_test_add_func ("/impute-ernet/keep-observed", test_keep_observed);
   g_test_add_func ("/impute-ernet/cancel", test_cancel);
+  g_test_add_func ("/impute-ernet/recipe-steps", test_recipe_steps);
+  g_test_add_func ("/impute-ernet/value-max", test_value_max);
   g_test_add_func ("/impute-ernet/output-h5ad", test_output_h5ad);
   g_test_add_func ("/impute-ernet/bad-inputs", test_bad_inputs);
   rc = g_test_run ();

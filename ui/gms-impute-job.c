@@ -22,7 +22,7 @@ gms_impute_params_init (GmsImputeParams *params)
   memset (params, 0, sizeof *params);
   params->method = GMS_IMPUTE_METHOD_ERNET;
   params->preset = GM_ERNET_COMPACT;
-  params->steps = 2500;
+  params->steps = gm_ernet_recipe_steps (GM_ERNET_COMPACT);
   params->eval_mode = GMS_EVAL_HOLDOUT;
   params->holdout_fraction = 0.1;
   params->sim_efficiency = 10.0;

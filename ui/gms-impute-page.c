@@ -74,6 +74,7 @@ struct _GmsImputePage
   GmColormap       colormap;
   gint64           run_started;
   gboolean         syncing_device;
+  GmErnetPreset    shown_preset;    /* the model the steps were last matched to */
 };
 
 G_DEFINE_FINAL_TYPE (GmsImputePage, gms_impute_page, GTK_TYPE_WIDGET)
@@ -1038,6 +1039,21 @@ on_reference_clicked (GmsImputePage *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* A new model brings its recipe's steps (gm_ernet_recipe_steps), unless
+ * the steps had been changed from the previous model's recipe. */
+static void
+on_model_changed (GmsImputePage *self)
+{
+  GmErnetPreset preset = current_preset (self);
+  int steps = (int) gtk_adjustment_get_value (self->steps_adjustment);
+
+  if (preset == self->shown_preset)
+    return;
+  if (steps == gm_ernet_recipe_steps (self->shown_preset))
+    gtk_adjustment_set_value (self->steps_adjustment, gm_ernet_recipe_steps (preset));
+  self->shown_preset = preset;
+}
+
 static void
 on_controls_changed (GmsImputePage *self)
 {
@@ -1337,6 +1353,8 @@ gms_impute_page_init (GmsImputePage *self)
   g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect_swapped (self->reference_button, "clicked", G_CALLBACK (on_reference_clicked), self);
   g_signal_connect_swapped (self->method_row, "notify::selected", G_CALLBACK (on_controls_changed), self);
+  self->shown_preset = current_preset (self);
+  g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (on_model_changed), self);
   g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (on_controls_changed), self);
   g_signal_connect_swapped (self->eval_row, "notify::selected", G_CALLBACK (on_controls_changed), self);
   g_signal_connect_swapped (self->steps_adjustment, "value-changed", G_CALLBACK (on_controls_changed), self);

@@ -682,6 +682,39 @@ test_compare_scales (void)
 }
 
 /* Parameter counts and sizes the estimate uses are the network's. */
+/* Choosing a model brings its recipe's steps, unless the steps were changed
+ * by hand from the previous model's recipe. */
+static void
+test_recipe_steps (void)
+{
+  GtkWidget *page = g_object_ref_sink (gms_impute_page_new ());
+  AdwComboRow *model_row = ADW_COMBO_ROW (gtk_widget_get_template_child (page, GMS_TYPE_IMPUTE_PAGE, "model_row"));
+  GmsImputeParams p;
+
+  gms_impute_params_init (&p);
+  g_assert_cmpint (p.steps, ==, 1000);
+  g_assert_cmpint (p.preset, ==, GM_ERNET_COMPACT);
+  gms_impute_page_set_params (GMS_IMPUTE_PAGE (page), &p);
+  gms_impute_params_clear (&p);
+  adw_combo_row_set_selected (model_row, 1);           /* paper */
+  gms_impute_page_get_params (GMS_IMPUTE_PAGE (page), &p);
+  g_assert_cmpint (p.preset, ==, GM_ERNET_PAPER);
+  g_assert_cmpint (p.steps, ==, 2500);
+  gms_impute_params_clear (&p);
+  adw_combo_row_set_selected (model_row, 0);           /* compact */
+  gms_impute_page_get_params (GMS_IMPUTE_PAGE (page), &p);
+  g_assert_cmpint (p.steps, ==, 1000);
+  p.steps = 777;
+  gms_impute_page_set_params (GMS_IMPUTE_PAGE (page), &p);
+  gms_impute_params_clear (&p);
+  adw_combo_row_set_selected (model_row, 1);           /* paper: hand-set steps stay */
+  gms_impute_page_get_params (GMS_IMPUTE_PAGE (page), &p);
+  g_assert_cmpint (p.preset, ==, GM_ERNET_PAPER);
+  g_assert_cmpint (p.steps, ==, 777);
+  gms_impute_params_clear (&p);
+  g_object_unref (page);
+}
+
 static void
 test_estimate (void)
 {
@@ -796,6 +829,7 @@ main (int    argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/impute/estimate", test_estimate);
+  g_test_add_func ("/impute/recipe-steps", test_recipe_steps);
   g_test_add_func ("/impute/dense-dataset", test_dense_dataset);
   g_test_add_func ("/impute/baseline-cancel", test_baseline_cancel);
   g_test_add_func ("/impute/pearson-mapping", test_pearson_mapping);
