@@ -579,7 +579,7 @@ static char *imp_output, *imp_method;
 static gint64 imp_seed;
 static int imp_threads, imp_k, imp_pcs, imp_t = -1;
 static char *imp_layout, *imp_model, *imp_device, *imp_save_ckpt, *imp_ckpt;
-static int imp_steps = -1, imp_batch = -1;
+static int imp_steps = -1, imp_batch = -1, imp_gene_head = -1;
 static double imp_lr = -1.0, imp_value_max = -1.0;
 static gboolean imp_keep_observed;
 static char *imp_loss, *imp_inference;
@@ -642,10 +642,12 @@ impute_ernet (GOptionContext *ctx,
     return usage_error (ctx, "--lr must be a positive number");
   if (imp_value_max != -1.0 && !(imp_value_max > 0.0 && imp_value_max <= 1.0))
     return usage_error (ctx, "--value-max must be in (0, 1]");
+  if (imp_gene_head < -1 || imp_gene_head > 4096)
+    return usage_error (ctx, "--gene-head takes 0 (off) to 4096 units");
   if (imp_ckpt != NULL && (imp_layout != NULL || imp_model != NULL || imp_steps > 0 || imp_lr > 0
-                           || imp_value_max > 0))
+                           || imp_value_max > 0 || imp_gene_head >= 0))
     return usage_error (ctx, "--checkpoint takes the model, layout and scale from the file: "
-                             "it excludes --layout, --model, --steps, --lr and --value-max");
+                             "it excludes --layout, --model, --steps, --lr, --value-max and --gene-head");
   if (imp_steps > 0)
     eo.steps = imp_steps;
   if (imp_batch > 0)
@@ -654,6 +656,8 @@ impute_ernet (GOptionContext *ctx,
     eo.lr = imp_lr;
   if (imp_value_max > 0)
     eo.value_max = imp_value_max;
+  if (imp_gene_head >= 0)
+    eo.gene_head = imp_gene_head;
   eo.seed = (guint64) imp_seed;
   eo.keep_observed = imp_keep_observed;
   if (imp_loss != NULL)
@@ -765,6 +769,7 @@ cmd_impute (int    argc,
     { "steps", 0, 0, G_OPTION_ARG_INT, &imp_steps, "ernet: training steps (default: the model's recipe, 2500 for paper, 1000 for compact)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &imp_batch, "ernet: cells per training step (default 64)", "B" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &imp_lr, "ernet: learning rate (default 2e-4; halved after 80 % of the steps)", "X" },
+    { "gene-head", 0, 0, G_OPTION_ARG_INT, &imp_gene_head, "ernet: units of the gene head, a per-gene output layer fed by the whole map (our extension, not TCER's network; default 0 = off)", "K" },
     { "value-max", 0, 0, G_OPTION_ARG_DOUBLE, &imp_value_max, "ernet: network value of the 99.9th percentile of log1p(CP10k) (default 0.5; the missing-value placeholder is 0.999)", "V" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &imp_device, "ernet: auto (default: CUDA when usable, else the CPU), cpu, cuda or cuda:N", "DEV" },
     { "save-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_save_ckpt, "ernet: save the trained model here", "C" },
@@ -821,8 +826,8 @@ cmd_impute (int    argc,
   if (strcmp (imp_method != NULL ? imp_method : "knn", "ernet") == 0)
     return impute_ernet (ctx, argv[1], &progress);
   if (imp_layout != NULL || imp_model != NULL || imp_steps != -1 || imp_batch != -1 || imp_lr != -1.0
-      || imp_value_max != -1.0 || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed)
-    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --value-max, --device, --save-checkpoint, "
+      || imp_value_max != -1.0 || imp_gene_head != -1 || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed)
+    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --value-max, --gene-head, --device, --save-checkpoint, "
                              "--checkpoint and --keep-observed apply to --method ernet only");
 
   gm_baseline_params_init (&bp, method);

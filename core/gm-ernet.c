@@ -81,6 +81,7 @@ struct _GmErnet
   int     adam_step;
 
   LayerIdx down1, down2, down3, up1, up2, up3, deconv;
+  LayerIdx head0, head2;    /* gene head (cfg.gene_head > 0) */
   DfaIdx   dfa[DFA_BLOCKS];
   CbamIdx  cbam[2];
   int      buf_dmean, buf_dD;
@@ -89,6 +90,7 @@ struct _GmErnet
   int      an, ah, aw;
   gboolean have_fwd, train;
   Buf      x, pre, pad1, d1, d2, d3, cat1, u1, cat2, u2, pad3, out;
+  Buf      hpool, hz, hzpre, hm;     /* gene head */
   DfaAct   dfa_act[DFA_BLOCKS];
   CbamAct  cb[2];
   float   *scratch, *mu, *D, *dout, *target;
@@ -175,7 +177,7 @@ GmErnetConfig
 gm_ernet_config (GmErnetPreset preset,
                  int           ngf)
 {
-  GmErnetConfig c = { 64, 8, 16 };
+  GmErnetConfig c = { 64, 8, 16, 0, 0, 0 };
 
   switch (preset)
     {
@@ -253,6 +255,15 @@ build_params (GmErnet *net)
       cb->buf_rm = add_buffer (net, rm, 1, 1, 0);
       cb->buf_rv = add_buffer (net, rv, 1, 1, 0);
     }
+  /* after every parameter of the published network, so that their order
+   * (and the PyTorch fixtures) do not depend on the head */
+  if (net->cfg.gene_head > 0)
+    {
+      int K = net->cfg.gene_head, HW = net->cfg.head_h * net->cfg.head_w;
+
+      net->head0 = add_layer (net, "gene_head.0", 2, K, 2 * c3, 0, 0, K);
+      net->head2 = add_layer (net, "gene_head.2", 2, HW, K, 0, 0, HW);
+    }
 }
 
 GmErnet *
@@ -262,6 +273,10 @@ gm_ernet_new (GmNnBackend         *backend,
   GmErnet *net = g_new0 (GmErnet, 1);
 
   g_return_val_if_fail (config->ngf >= 1, NULL);
+  g_return_val_if_fail (config->gene_head >= 0, NULL);
+  g_return_val_if_fail (config->gene_head == 0
+                        || (config->head_h >= 8 && config->head_w >= 8
+                            && config->head_h % 4 == 0 && config->head_w % 4 == 0), NULL);
   net->be = backend;
   net->cfg = *config;
   net->c1 = config->ngf;
@@ -503,6 +518,10 @@ gm_ernet_init_random (GmErnet *net,
       for (int b = 0; b < DFA_BLOCKS; b++)
         if ((int) k == net->dfa[b].dcn.b)
           zero = TRUE;
+      /* gene head: its output layer starts at 0, so an untrained network
+       * with a head computes what the published one computes */
+      if (net->cfg.gene_head > 0 && ((int) k == net->head2.w || (int) k == net->head2.b))
+        zero = TRUE;
       for (gsize e = 0; e < p->info.numel; e++)
         {
           double v;
@@ -598,6 +617,13 @@ ensure_acts (GmErnet *net,
   buf_alloc (net, &net->u2, N * c1 * P1);
   buf_alloc (net, &net->pad3, N * c1 * Pp);
   buf_alloc (net, &net->out, N * P1);
+  if (net->cfg.gene_head > 0)
+    {
+      buf_alloc (net, &net->hpool, N * 2 * c3);
+      buf_alloc (net, &net->hzpre, N * net->cfg.gene_head);
+      buf_alloc (net, &net->hz, N * net->cfg.gene_head);
+      buf_alloc (net, &net->hm, N * P1);
+    }
   for (int f = 0; f < 2; f++)
     {
       CbamAct *a = &net->cb[f];
@@ -627,6 +653,9 @@ ensure_acts (GmErnet *net,
 }
 
 /* ------------------------------------------------------------ forward */
+
+static void head_forward  (GmErnet *net, int n, int p4, int p1);
+static void head_backward (GmErnet *net, int n, int p4, int p1);
 
 static GmNnConv
 conv3x3 (int cin,
@@ -847,6 +876,7 @@ gm_ernet_forward (GmErnet     *net,
   const float *mu, *D;
 
   g_return_if_fail (n >= 1 && h % 4 == 0 && w % 4 == 0 && h >= 8 && w >= 8);
+  g_return_if_fail (net->cfg.gene_head == 0 || (h == net->cfg.head_h && w == net->cfg.head_w));
   ensure_acts (net, n, h, w);
   net->train = train;
   be->upload (ctx, net->x.v, x_host, net->x.n);
@@ -889,10 +919,53 @@ gm_ernet_forward (GmErnet     *net,
   be->reflect_pad_forward (ctx, n * c1, h, w, 3, net->u2.v, net->pad3.v);
   be->conv2d_forward (ctx, &cu3, n, h + 6, w + 6, net->pad3.v, PV (net, net->up3.w),
                       PV (net, net->up3.b), net->out.v);
+  if (net->cfg.gene_head > 0)
+    head_forward (net, n, h4 * w4, h * w);
   be->act_forward (ctx, GM_NN_ACT_TANH, net->out.n, net->out.v, net->out.v);
   net->have_fwd = TRUE;
   if (out_host != NULL)
     be->download (ctx, out_host, net->out.v, net->out.n);
+}
+
+/* Gene head, forward: hm = W2 · relu (W0 · mean(cb[0].out) + b0) + b2,
+ * added to the output's pre-activation. */
+static void
+head_forward (GmErnet *net,
+              int      n,
+              int      p4,
+              int      p1)
+{
+  GmNnBackend *be = net->be;
+  gpointer ctx = be->ctx;
+  int C = 2 * net->c3, K = net->cfg.gene_head;
+
+  be->global_avg_forward (ctx, n * C, p4, net->cb[0].out.v, net->hpool.v);
+  be->linear_forward (ctx, n, C, K, net->hpool.v, PV (net, net->head0.w), PV (net, net->head0.b),
+                      net->hzpre.v);
+  be->act_forward (ctx, GM_NN_ACT_RELU, net->hzpre.n, net->hzpre.v, net->hz.v);
+  be->linear_forward (ctx, n, K, p1, net->hz.v, PV (net, net->head2.w), PV (net, net->head2.b),
+                      net->hm.v);
+  be->axpby (ctx, net->hm.n, 1.f, net->hm.v, 1.f, net->out.v);
+}
+
+/* Gene head, backward from out.g (dL/d pre-activation); accumulates into
+ * cb[0].out.g. */
+static void
+head_backward (GmErnet *net,
+               int      n,
+               int      p4,
+               int      p1)
+{
+  GmNnBackend *be = net->be;
+  gpointer ctx = be->ctx;
+  int C = 2 * net->c3, K = net->cfg.gene_head;
+
+  be->linear_backward (ctx, n, K, p1, net->hz.v, PV (net, net->head2.w), net->out.g, net->hz.g,
+                       GV (net, net->head2.w), GV (net, net->head2.b));
+  be->act_backward (ctx, GM_NN_ACT_RELU, net->hz.n, net->hz.v, net->hz.g, net->hzpre.g);
+  be->linear_backward (ctx, n, C, K, net->hpool.v, PV (net, net->head0.w), net->hzpre.g, net->hpool.g,
+                       GV (net, net->head0.w), GV (net, net->head0.b));
+  be->global_avg_backward (ctx, n * C, p4, net->hpool.g, net->cb[0].out.g);
 }
 
 static void
@@ -904,6 +977,10 @@ zero_grads (GmErnet *net)
 #define ZG(b) be->fill (be->ctx, (b).g, (b).n, 0.f)
   ZG (net->x); ZG (net->pre); ZG (net->pad1); ZG (net->d1); ZG (net->d2); ZG (net->d3);
   ZG (net->cat1); ZG (net->u1); ZG (net->cat2); ZG (net->u2); ZG (net->pad3); ZG (net->out);
+  if (net->cfg.gene_head > 0)
+    {
+      ZG (net->hpool); ZG (net->hzpre); ZG (net->hz); ZG (net->hm);
+    }
   for (int b = 0; b < DFA_BLOCKS; b++)
     {
       DfaAct *a = &net->dfa_act[b];
@@ -936,6 +1013,8 @@ backward_from_dout (GmErnet *net)
   float *s = net->scratch;
 
   be->act_backward (ctx, GM_NN_ACT_TANH, net->out.n, net->out.v, net->dout, net->out.g);
+  if (net->cfg.gene_head > 0)
+    head_backward (net, n, h4 * w4, h * w);
   be->conv2d_backward (ctx, &cu3, n, h + 6, w + 6, net->pad3.v, PV (net, net->up3.w), net->out.g,
                        net->pad3.g, GV (net, net->up3.w), GV (net, net->up3.b));
   be->reflect_pad_backward (ctx, n * c1, h, w, 3, net->pad3.g, net->u2.g);

@@ -26,9 +26,18 @@ typedef struct
   int ngf;              /* channels c1 = ngf, c2 = 2·ngf, c3 = 4·ngf */
   int dfa_reduction;    /* CA/PA hidden = c3 / dfa_reduction (8) */
   int cbam_reduction;   /* CBAM MLP hidden = max(C / cbam_reduction, 1) (16) */
+  /* Gene head (our extension; 0 = off, the published network): K hidden
+   * units.  The bottleneck's global average (after the first CBAM) goes
+   * through linear 2·c3 → K, ReLU and linear K → head_h·head_w, and that
+   * map is added to the output before the tanh.  It gives each pixel — each
+   * gene — its own weights, which convolutions, being the same at every
+   * position, cannot: a learnt low-rank "what this kind of cell expresses
+   * here".  A network with a head runs on head_h × head_w maps only. */
+  int gene_head;
+  int head_h, head_w;
 } GmErnetConfig;
 
-/* ngf is used only by GM_ERNET_COMPACT (≤ 0 means 16). */
+/* ngf is used only by GM_ERNET_COMPACT (≤ 0 means 16); no gene head. */
 GmErnetConfig gm_ernet_config (GmErnetPreset preset,
                                int           ngf);
 

@@ -15,7 +15,7 @@
 
 #define PLACEHOLDER 0.999f
 #define CKPT_MAGIC "GMERNET1"
-#define CKPT_FORMAT 1
+#define CKPT_FORMAT 2     /* 1: no gene head (read too) */
 
 struct _GmErnetModel
 {
@@ -275,9 +275,17 @@ cancelled (const gint *cancel,
 }
 
 static GmErnetConfig
-config_for (const GmErnetImputeOptions *opts)
+config_for (const GmErnetImputeOptions *opts,
+            int                         T)
 {
-  return gm_ernet_config (opts->preset, opts->ngf);
+  GmErnetConfig c = gm_ernet_config (opts->preset, opts->ngf);
+
+  if (opts->gene_head > 0)
+    {
+      c.gene_head = opts->gene_head;
+      c.head_h = c.head_w = T;
+    }
+  return c;
 }
 
 /* ----------------------------------------------------------- training */
@@ -346,11 +354,11 @@ gm_ernet_model_train (const GmDataset            *ds,
   gboolean ok = TRUE;
 
   if (opts->batch < 1 || !(opts->lr > 0) || !isfinite (opts->lr)
-      || !(opts->value_max > 0 && opts->value_max <= 1))
+      || !(opts->value_max > 0 && opts->value_max <= 1) || opts->gene_head < 0 || opts->gene_head > 4096)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
-                   "ER-Net training needs batch ≥ 1, a positive learning rate "
-                   "and a value range in (0, 1]");
+                   "ER-Net training needs batch ≥ 1, a positive learning rate, "
+                   "a value range in (0, 1] and a gene head of 0 to 4096 units");
       return NULL;
     }
   if (n_cells < 1)
@@ -361,7 +369,7 @@ gm_ernet_model_train (const GmDataset            *ds,
     }
   if (!maps_init (&m, layout, ds, error))
     return NULL;
-  cfg = config_for (opts);
+  cfg = config_for (opts, m.T);
   model = model_new (&cfg, layout, opts, error);
   if (model == NULL)
     {
@@ -706,6 +714,7 @@ gm_ernet_annotate (GmDataset                  *ds,
       set_uns (ds, "genomap_impute_lr", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", opts->lr)));
       set_uns (ds, "genomap_impute_seed", g_strdup_printf ("%" G_GUINT64_FORMAT, opts->seed));
       set_uns (ds, "genomap_impute_loss", g_strdup (gm_ernet_loss_name (opts->loss)));
+      set_uns (ds, "genomap_impute_gene_head", g_strdup_printf ("%d", opts->gene_head));
       set_uns (ds, "genomap_impute_value_max", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", opts->value_max)));
     }
   set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", model->steps));
@@ -824,6 +833,9 @@ gm_ernet_checkpoint_save (GmErnetModel *model,
   put_i32 (b, cfg.ngf);
   put_i32 (b, cfg.dfa_reduction);
   put_i32 (b, cfg.cbam_reduction);
+  put_i32 (b, cfg.gene_head);
+  put_i32 (b, cfg.head_h);
+  put_i32 (b, cfg.head_w);
   put_i32 (b, model->steps);
   put_f64 (b, model->scale);
   put_i32 (b, l->rows);
@@ -1029,7 +1041,7 @@ gm_ernet_checkpoint_load_full (const char                 *path,
   r.len = len - 32;
   take (&r, magic, 8);
   format = get_u32 (&r);
-  if (format != CKPT_FORMAT)
+  if (format != 1 && format != CKPT_FORMAT)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_UNSUPPORTED,
                    "%s: ER-Net checkpoint format %u is not supported (this program reads format %d)", path,
@@ -1040,6 +1052,13 @@ gm_ernet_checkpoint_load_full (const char                 *path,
   cfg.ngf = get_i32 (&r);
   cfg.dfa_reduction = get_i32 (&r);
   cfg.cbam_reduction = get_i32 (&r);
+  cfg.gene_head = cfg.head_h = cfg.head_w = 0;
+  if (format >= 2)
+    {
+      cfg.gene_head = get_i32 (&r);
+      cfg.head_h = get_i32 (&r);
+      cfg.head_w = get_i32 (&r);
+    }
   steps = get_i32 (&r);
   scale = get_f64 (&r);
   layout = g_new0 (GmLayout, 1);
@@ -1048,6 +1067,9 @@ gm_ernet_checkpoint_load_full (const char                 *path,
   layout->geometry = (GmGridGeometry) get_i32 (&r);
   n = get_i32 (&r);
   if (r.bad || cfg.ngf < 1 || cfg.ngf > 4096 || cfg.dfa_reduction < 1 || cfg.cbam_reduction < 1
+      || cfg.gene_head < 0 || cfg.gene_head > 4096
+      || (layout->rows >= 1 && layout->cols >= 1 && layout->rows <= 4096 && layout->cols <= 4096
+          && cfg.gene_head > 0 && (cfg.head_h != cfg.head_w || cfg.head_h != padded_size (layout)))
       || !(scale > 0) || !isfinite (scale) || layout->rows < 1 || layout->cols < 1
       || layout->rows > 4096 || layout->cols > 4096 || n < 1 || n > layout->rows * layout->cols
       || (layout->geometry != GM_GRID_RINGS && layout->geometry != GM_GRID_EUCLIDEAN))

@@ -98,6 +98,9 @@ typedef struct
    * next to the missing-value placeholder 0.999, and the network learns
    * more slowly (docs/performance.md, "ER-Net accuracy"). */
   double        value_max;
+  /* Units of the gene head (GmErnetConfig.gene_head; our extension, not
+   * TCER's network); default 0 = off. */
+  int           gene_head;
   guint64       seed;          /* default 0 */
   gboolean      keep_observed; /* put the observed non-zeros back */
   int           infer_batch;   /* cells per inference forward; default 64 */

@@ -246,17 +246,15 @@ loss_at (GmErnet     *net,
 /* Whole-network gradient check on tiny: the spec §4 loss, float forward,
  * central differences with h and h/2 (elements whose two quotients disagree
  * sit at a ReLU / L1 kink and are skipped, at most 1 in 4). */
+static void check_network_gradient (const GmErnetConfig *cfg,
+                                    const char * const  *names,
+                                    guint                n_names);
+
 static void
 test_network_gradient (void)
 {
-  g_autoptr(GRand) r = g_rand_new_with_seed (17);
   GmErnetConfig ct = gm_ernet_config (GM_ERNET_TINY, 0);
-  GmErnet *net = gm_ernet_new (be, &ct);
-  int n = 2, h = 16;
-  g_autofree float *x = g_new (float, n * h * h), *y = g_new (float, n * h * h);
-  g_autofree float *g = NULL;
-  float *p = gm_ernet_params (net);
-  const char *names[] = {
+  static const char * const names[] = {
     "deconv.weight", "deconv.bias", "down1.1.weight", "down2.0.bias", "down3.0.weight",
     "block_0.conv1.weight", "block_0.conv3.weight", "block_0.conv3.bias",
     "block_0.conv3.conv_offset_mask.weight", "block_1.conv3.conv_offset_mask.bias",
@@ -268,6 +266,77 @@ test_network_gradient (void)
     "fusion2.ChannelGate.mlp.3.weight", "fusion2.SpatialGate.spatial.conv.weight",
     "fusion2.SpatialGate.spatial.bn.bias", "up2.0.weight", "up3.1.weight", "up3.1.bias",
   };
+
+  check_network_gradient (&ct, names, G_N_ELEMENTS (names));
+}
+
+/* The same with the gene head (our extension): its own parameters and the
+ * trunk below it (its gradient joins the first CBAM's output). */
+static void
+test_network_gradient_gene_head (void)
+{
+  GmErnetConfig ct = gm_ernet_config (GM_ERNET_TINY, 0);
+  static const char * const names[] = {
+    "gene_head.0.weight", "gene_head.0.bias", "gene_head.2.weight", "gene_head.2.bias",
+    "fusion1.ChannelGate.mlp.1.weight", "fusion1.SpatialGate.spatial.conv.weight", "block_2.conv1.weight",
+    "down3.0.weight", "down1.1.bias", "up3.1.bias",
+  };
+
+  ct.gene_head = 5;
+  ct.head_h = ct.head_w = 16;
+  check_network_gradient (&ct, names, G_N_ELEMENTS (names));
+}
+
+/* With init_random the head's output layer is zero: the same seed gives the
+ * trunk the same weights (the head's come last) and the same output as the
+ * published network.  Maps of another size than the head's are refused. */
+static void
+test_gene_head_starts_neutral (void)
+{
+  GmErnetConfig plain = gm_ernet_config (GM_ERNET_TINY, 0), headed = plain;
+  GmErnet *a, *b;
+  int n = 3, h = 16;
+  g_autoptr(GRand) r = g_rand_new_with_seed (5);
+  g_autofree float *x = g_new (float, n * h * h), *y = g_new (float, n * h * h);
+  g_autofree float *oa = g_new (float, n * h * h), *ob = g_new (float, n * h * h);
+
+  headed.gene_head = 7;
+  headed.head_h = headed.head_w = h;
+  a = gm_ernet_new (be, &plain);
+  b = gm_ernet_new (be, &headed);
+  g_assert_cmpuint (gm_ernet_n_trainable (b), ==,
+                    gm_ernet_n_trainable (a) + 7 * (2 * 16 + 1) + h * h * (7 + 1));
+  gm_ernet_init_random (a, 42);
+  gm_ernet_init_random (b, 42);
+  genomap_batch (r, n, h, h, x, y);
+  for (int train = 0; train < 2; train++)
+    {
+      gm_ernet_forward (a, train, n, h, h, x, oa);
+      gm_ernet_forward (b, train, n, h, h, x, ob);
+      for (int i = 0; i < n * h * h; i++)
+        g_assert_cmpfloat (oa[i], ==, ob[i]);
+    }
+  if (g_test_undefined ())
+    {
+      g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*head_h*");
+      gm_ernet_forward (b, FALSE, n, 8, 8, x, NULL);
+      g_test_assert_expected_messages ();
+    }
+  gm_ernet_free (a);
+  gm_ernet_free (b);
+}
+
+static void
+check_network_gradient (const GmErnetConfig *cfg,
+                        const char * const  *names,
+                        guint                n_names)
+{
+  g_autoptr(GRand) r = g_rand_new_with_seed (17);
+  GmErnet *net = gm_ernet_new (be, cfg);
+  int n = 2, h = 16;
+  g_autofree float *x = g_new (float, n * h * h), *y = g_new (float, n * h * h);
+  g_autofree float *g = NULL;
+  float *p = gm_ernet_params (net);
   int skipped = 0, checked = 0;
   double gmax = 0, worst = 0;
 
@@ -276,7 +345,7 @@ test_network_gradient (void)
   g = g_memdup2 (gm_ernet_grads (net), gm_ernet_n_trainable (net) * sizeof (float));
   for (gsize i = 0; i < gm_ernet_n_trainable (net); i++)
     gmax = MAX (gmax, fabs (g[i]));
-  for (guint t = 0; t < G_N_ELEMENTS (names); t++)
+  for (guint t = 0; t < n_names; t++)
     for (int rep = 0; rep < 2; rep++)
       {
         const GmErnetTensorInfo *info = gm_ernet_param_info (net, find_param (net, names[t]));
@@ -351,6 +420,8 @@ main (int    argc,
   g_test_add_func ("/ernet/init-formula", test_init_formula);
   g_test_add_func ("/ernet/shapes", test_shapes);
   g_test_add_func ("/ernet/network-gradient", test_network_gradient);
+  g_test_add_func ("/ernet/network-gradient-gene-head", test_network_gradient_gene_head);
+  g_test_add_func ("/ernet/gene-head-starts-neutral", test_gene_head_starts_neutral);
   g_test_add_func ("/ernet/training", test_training_lowers_loss);
   return g_test_run ();
 }

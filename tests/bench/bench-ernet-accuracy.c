@@ -135,8 +135,8 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *ref_path = NULL, *obs_path = NULL, *layout_path = NULL, *model = NULL, *loss = NULL;
-  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0;
-  double lr = 2e-4, value_max = 1.0;
+  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0, gene_head = 0;
+  double lr = 2e-4, value_max = 0.5;
   gint64 seed = 0;
   gboolean no_baselines = FALSE;
   GOptionEntry entries[] = {
@@ -148,7 +148,8 @@ main (int    argc,
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "training steps (2500)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "batch (64)", "B" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "learning rate (2e-4)", "X" },
-    { "value-max", 0, 0, G_OPTION_ARG_DOUBLE, &value_max, "value of the 99.9th percentile (1)", "V" },
+    { "gene-head", 0, 0, G_OPTION_ARG_INT, &gene_head, "gene head units (0 = off)", "K" },
+    { "value-max", 0, 0, G_OPTION_ARG_DOUBLE, &value_max, "value of the 99.9th percentile (0.5)", "V" },
     { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, "paper (default) or mse", "L" },
     { "every", 0, 0, G_OPTION_ARG_INT, &every, "evaluate every N steps (250)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed (0)", "S" },
@@ -242,6 +243,7 @@ main (int    argc,
   eo.batch = batch;
   eo.lr = lr;
   eo.value_max = value_max;
+  eo.gene_head = gene_head;
   eo.seed = (guint64) seed;
   eo.loss = g_strcmp0 (loss, "mse") == 0 ? GM_ERNET_LOSS_MSE
             : g_strcmp0 (loss, "hidden-mse") == 0 ? GM_ERNET_LOSS_HIDDEN_MSE : GM_ERNET_LOSS_PAPER;
@@ -249,8 +251,8 @@ main (int    argc,
   eo.snapshot_every = every;
   eo.snapshot_data = &b;
   b.opts = &eo;
-  printf ("ernet: model %s ngf %d, batch %d, lr %g, loss %s, value max %g, seed %" G_GINT64_FORMAT "\n",
-          model ? model : "compact", ngf, batch, lr, loss ? loss : "paper", value_max, seed);
+  printf ("ernet: model %s ngf %d, batch %d, lr %g, loss %s, value max %g, gene head %d, seed %" G_GINT64_FORMAT "\n",
+          model ? model : "compact", ngf, batch, lr, loss ? loss : "paper", value_max, gene_head, seed);
   fflush (stdout);
   b.t_last = now_s ();
   {
