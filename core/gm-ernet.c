@@ -90,7 +90,7 @@ struct _GmErnet
   int      an, ah, aw;
   gboolean have_fwd, train;
   Buf      x, pre, pad1, d1, d2, d3, cat1, u1, cat2, u2, pad3, out;
-  Buf      hpool, hz, hzpre, hm;     /* gene head */
+  Buf      hz, hzpre, hm;     /* gene head */
   DfaAct   dfa_act[DFA_BLOCKS];
   CbamAct  cb[2];
   float   *scratch, *mu, *D, *dout, *target;
@@ -261,7 +261,9 @@ build_params (GmErnet *net)
     {
       int K = net->cfg.gene_head, HW = net->cfg.head_h * net->cfg.head_w;
 
-      net->head0 = add_layer (net, "gene_head.0", 2, K, 2 * c3, 0, 0, K);
+      int F = 2 * c3 * (net->cfg.head_h / 4) * (net->cfg.head_w / 4);
+
+      net->head0 = add_layer (net, "gene_head.0", 2, K, F, 0, 0, K);
       net->head2 = add_layer (net, "gene_head.2", 2, HW, K, 0, 0, HW);
     }
 }
@@ -619,7 +621,6 @@ ensure_acts (GmErnet *net,
   buf_alloc (net, &net->out, N * P1);
   if (net->cfg.gene_head > 0)
     {
-      buf_alloc (net, &net->hpool, N * 2 * c3);
       buf_alloc (net, &net->hzpre, N * net->cfg.gene_head);
       buf_alloc (net, &net->hz, N * net->cfg.gene_head);
       buf_alloc (net, &net->hm, N * P1);
@@ -927,8 +928,10 @@ gm_ernet_forward (GmErnet     *net,
     be->download (ctx, out_host, net->out.v, net->out.n);
 }
 
-/* Gene head, forward: hm = W2 · relu (W0 · mean(cb[0].out) + b0) + b2,
- * added to the output's pre-activation. */
+/* Gene head, forward: hm = W2 · relu (W0 · flat (cb[0].out) + b0) + b2,
+ * added to the output's pre-activation.  The bottleneck is taken whole
+ * (C × h/4 × w/4 per map), not pooled: what tells cell types apart is
+ * which genes — which positions — are on. */
 static void
 head_forward (GmErnet *net,
               int      n,
@@ -937,10 +940,9 @@ head_forward (GmErnet *net,
 {
   GmNnBackend *be = net->be;
   gpointer ctx = be->ctx;
-  int C = 2 * net->c3, K = net->cfg.gene_head;
+  int F = 2 * net->c3 * p4, K = net->cfg.gene_head;
 
-  be->global_avg_forward (ctx, n * C, p4, net->cb[0].out.v, net->hpool.v);
-  be->linear_forward (ctx, n, C, K, net->hpool.v, PV (net, net->head0.w), PV (net, net->head0.b),
+  be->linear_forward (ctx, n, F, K, net->cb[0].out.v, PV (net, net->head0.w), PV (net, net->head0.b),
                       net->hzpre.v);
   be->act_forward (ctx, GM_NN_ACT_RELU, net->hzpre.n, net->hzpre.v, net->hz.v);
   be->linear_forward (ctx, n, K, p1, net->hz.v, PV (net, net->head2.w), PV (net, net->head2.b),
@@ -958,14 +960,13 @@ head_backward (GmErnet *net,
 {
   GmNnBackend *be = net->be;
   gpointer ctx = be->ctx;
-  int C = 2 * net->c3, K = net->cfg.gene_head;
+  int F = 2 * net->c3 * p4, K = net->cfg.gene_head;
 
   be->linear_backward (ctx, n, K, p1, net->hz.v, PV (net, net->head2.w), net->out.g, net->hz.g,
                        GV (net, net->head2.w), GV (net, net->head2.b));
   be->act_backward (ctx, GM_NN_ACT_RELU, net->hz.n, net->hz.v, net->hz.g, net->hzpre.g);
-  be->linear_backward (ctx, n, C, K, net->hpool.v, PV (net, net->head0.w), net->hzpre.g, net->hpool.g,
-                       GV (net, net->head0.w), GV (net, net->head0.b));
-  be->global_avg_backward (ctx, n * C, p4, net->hpool.g, net->cb[0].out.g);
+  be->linear_backward (ctx, n, F, K, net->cb[0].out.v, PV (net, net->head0.w), net->hzpre.g,
+                       net->cb[0].out.g, GV (net, net->head0.w), GV (net, net->head0.b));
 }
 
 static void
@@ -979,7 +980,7 @@ zero_grads (GmErnet *net)
   ZG (net->cat1); ZG (net->u1); ZG (net->cat2); ZG (net->u2); ZG (net->pad3); ZG (net->out);
   if (net->cfg.gene_head > 0)
     {
-      ZG (net->hpool); ZG (net->hzpre); ZG (net->hz); ZG (net->hm);
+      ZG (net->hzpre); ZG (net->hz); ZG (net->hm);
     }
   for (int b = 0; b < DFA_BLOCKS; b++)
     {

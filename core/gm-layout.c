@@ -943,26 +943,31 @@ struct _GmMapper
   float       *scale, *shift; /* per dataset gene: value' = value * scale + shift (z / min-max) */
 };
 
-GmMapper *
-gm_mapper_new (const GmLayout   *layout,
-               const GmDataset  *ds,
-               GmTransform       t,
-               GError          **error)
+/* One mapper from what every transform shares: the gene pixels, the cell
+ * totals and (for z-score and min-max) the per-gene log1p CP10k statistics;
+ * all borrowed. */
+static GmMapper *
+mapper_build (const GmLayout  *layout,
+              const GmDataset *ds,
+              GmTransform      t,
+              const int32_t   *pix,
+              const double    *totals,
+              const double    *mean,
+              const double    *var,
+              const double    *lo,
+              const double    *hi)
 {
-  g_autoptr(GmMapper) m = g_new0 (GmMapper, 1);
-  g_autofree int32_t *pix = gm_layout_gene_pixels (layout, ds, NULL, error);
-  int64_t n_genes = gm_dataset_n_genes (ds);
+  GmMapper *m = g_new0 (GmMapper, 1);
+  int64_t n_genes = gm_dataset_n_genes (ds), nc = gm_dataset_n_cells (ds);
   int P = layout->rows * layout->cols;
 
-  if (pix == NULL)
-    return NULL;
   m->rows = layout->rows;
   m->cols = layout->cols;
   m->transform = t;
   m->X = &ds->X;
   m->img_of_gene = g_new (int32_t, MAX (n_genes, 1));
   m->base = g_new (float, P);
-  m->totals = cell_totals (ds);
+  m->totals = g_memdup2 (totals, MAX (nc, 1) * sizeof (double));
   m->scale = g_new (float, MAX (n_genes, 1));
   m->shift = g_new (float, MAX (n_genes, 1));
   for (int p = 0; p < P; p++)
@@ -973,37 +978,75 @@ gm_mapper_new (const GmLayout   *layout,
       m->shift[j] = 0.0f;
       m->img_of_gene[j] = pix[j] < 0 ? -1 : (pix[j] % m->rows) * m->cols + pix[j] / m->rows;
     }
-
   if (t == GM_TRANSFORM_ZSCORE || t == GM_TRANSFORM_MINMAX)
-    {
-      g_autofree double *mean = g_new0 (double, MAX (n_genes, 1));
-      g_autofree double *var = g_new0 (double, MAX (n_genes, 1));
-      g_autofree double *lo = g_new0 (double, MAX (n_genes, 1));
-      g_autofree double *hi = g_new0 (double, MAX (n_genes, 1));
-
-      gene_lognorm_stats (ds, m->totals, m->img_of_gene, mean, var, lo, hi);
-      for (int64_t j = 0; j < n_genes; j++)
-        {
-          if (t == GM_TRANSFORM_ZSCORE)
-            {
-              /* sample standard deviation (ddof = 1), as scipy.stats.zscore(ddof=1) */
-              int64_t nc = gm_dataset_n_cells (ds);
-              double sd = nc > 1 ? sqrt (var[j] * nc / (nc - 1)) : 0.0;
-              m->scale[j] = sd > 0 ? (float) (1.0 / sd) : 0.0f;
-              m->shift[j] = sd > 0 ? (float) (-mean[j] / sd) : 0.0f;
-            }
-          else
-            {
-              double range = hi[j] - lo[j];
-              m->scale[j] = range > 0 ? (float) (1.0 / range) : 0.0f;
-              m->shift[j] = range > 0 ? (float) (-lo[j] / range) : 0.0f;
-            }
-        }
-    }
+    for (int64_t j = 0; j < n_genes; j++)
+      {
+        if (t == GM_TRANSFORM_ZSCORE)
+          {
+            /* sample standard deviation (ddof = 1), as scipy.stats.zscore(ddof=1) */
+            double sd = nc > 1 ? sqrt (var[j] * nc / (nc - 1)) : 0.0;
+            m->scale[j] = sd > 0 ? (float) (1.0 / sd) : 0.0f;
+            m->shift[j] = sd > 0 ? (float) (-mean[j] / sd) : 0.0f;
+          }
+        else
+          {
+            double range = hi[j] - lo[j];
+            m->scale[j] = range > 0 ? (float) (1.0 / range) : 0.0f;
+            m->shift[j] = range > 0 ? (float) (-lo[j] / range) : 0.0f;
+          }
+      }
   for (int64_t j = 0; j < n_genes; j++)
     if (m->img_of_gene[j] >= 0)
       m->base[m->img_of_gene[j]] = m->shift[j];
-  return g_steal_pointer (&m);
+  return m;
+}
+
+gboolean
+gm_mapper_new_set (const GmLayout   *layout,
+                   const GmDataset  *ds,
+                   const GmTransform *transforms,
+                   int               n,
+                   GmMapper        **out,
+                   GError          **error)
+{
+  g_autofree int32_t *pix = gm_layout_gene_pixels (layout, ds, NULL, error);
+  g_autofree double *totals = NULL, *mean = NULL, *var = NULL, *lo = NULL, *hi = NULL;
+  int64_t n_genes = gm_dataset_n_genes (ds);
+  gboolean stats = FALSE;
+
+  if (pix == NULL)
+    return FALSE;
+  totals = cell_totals (ds);
+  for (int i = 0; i < n; i++)
+    stats |= transforms[i] == GM_TRANSFORM_ZSCORE || transforms[i] == GM_TRANSFORM_MINMAX;
+  if (stats)
+    {
+      g_autofree int32_t *wanted = g_new (int32_t, MAX (n_genes, 1));
+
+      mean = g_new0 (double, MAX (n_genes, 1));
+      var = g_new0 (double, MAX (n_genes, 1));
+      lo = g_new0 (double, MAX (n_genes, 1));
+      hi = g_new0 (double, MAX (n_genes, 1));
+      for (int64_t j = 0; j < n_genes; j++)
+        wanted[j] = pix[j];
+      gene_lognorm_stats (ds, totals, wanted, mean, var, lo, hi);
+    }
+  for (int i = 0; i < n; i++)
+    out[i] = mapper_build (layout, ds, transforms[i], pix, totals, mean, var, lo, hi);
+  return TRUE;
+}
+
+GmMapper *
+gm_mapper_new (const GmLayout   *layout,
+               const GmDataset  *ds,
+               GmTransform       t,
+               GError          **error)
+{
+  GmMapper *m = NULL;
+
+  if (!gm_mapper_new_set (layout, ds, &t, 1, &m, error))
+    return NULL;
+  return m;
 }
 
 void

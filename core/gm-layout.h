@@ -134,6 +134,11 @@ typedef struct _GmMapper GmMapper;
 /* Prepares per-gene statistics once; then maps any cells fast. */
 GmMapper  *gm_mapper_new       (const GmLayout *layout, const GmDataset *ds, GmTransform t,
                                 GError **error);
+/* n mappers, one per transform, sharing one pass over the data for the cell
+ * totals and one for the per-gene statistics (out receives n mappers). */
+gboolean   gm_mapper_new_set   (const GmLayout *layout, const GmDataset *ds,
+                                const GmTransform *transforms, int n, GmMapper **out,
+                                GError **error);
 void       gm_mapper_free      (GmMapper *m);
 /* Writes rows × cols floats (row-major image: out[r * cols + c]) for each cell;
  * pixels with no gene are NaN. */

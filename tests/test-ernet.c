@@ -305,7 +305,7 @@ test_gene_head_starts_neutral (void)
   a = gm_ernet_new (be, &plain);
   b = gm_ernet_new (be, &headed);
   g_assert_cmpuint (gm_ernet_n_trainable (b), ==,
-                    gm_ernet_n_trainable (a) + 7 * (2 * 16 + 1) + h * h * (7 + 1));
+                    gm_ernet_n_trainable (a) + 7 * (2 * 16 * 4 * 4 + 1) + h * h * (7 + 1));
   gm_ernet_init_random (a, 42);
   gm_ernet_init_random (b, 42);
   genomap_batch (r, n, h, h, x, y);

@@ -341,6 +341,82 @@ test_value_max (void)
     }
 }
 
+/* Rewrites a format-2 checkpoint of a model without a gene head as format 1
+ * (no head fields), with a fresh SHA-256: what version 0.1 wrote. */
+static void
+write_format1 (const char *from,
+               const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *c = NULL;
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len, dlen = sizeof digest, at;
+  guint32 one = GUINT32_TO_LE (1), vlen;
+  gint32 head[3];
+
+  g_assert_true (g_file_get_contents (from, &c, &len, &error));
+  g_assert_cmpmem (c, 8, "GMERNET1", 8);
+  memcpy (&vlen, c + 12, 4);
+  at = 16 + GUINT32_FROM_LE (vlen) + 3 * 4;   /* magic, format, version, ngf, dfa, cbam */
+  memcpy (head, c + at, sizeof head);
+  g_assert_cmpint (head[0], ==, 0);            /* no gene head */
+  g_byte_array_append (b, (const guint8 *) c, 8);
+  g_byte_array_append (b, (const guint8 *) &one, 4);
+  g_byte_array_append (b, (const guint8 *) c + 12, at - 12);
+  g_byte_array_append (b, (const guint8 *) c + at + 12, len - 32 - (at + 12));
+  g_checksum_update (sum, b->data, b->len);
+  g_checksum_get_digest (sum, digest, &dlen);
+  g_byte_array_append (b, digest, 32);
+  g_assert_true (g_file_set_contents (to, (const char *) b->data, b->len, &error));
+}
+
+/* A model with a gene head saves and loads (format 2) and gives the same
+ * values; a format-1 checkpoint (no head) still loads and gives the values
+ * it gave; --gene-head changes the result. */
+static void
+test_gene_head_checkpoints (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmErnetModel) plain = NULL, headed = NULL, back = NULL, old = NULL;
+  g_autofree char *ck2 = g_build_filename (tmpdir, "head.gmernet", NULL);
+  g_autofree char *ckp = g_build_filename (tmpdir, "plain.gmernet", NULL);
+  g_autofree char *ck1 = g_build_filename (tmpdir, "format1.gmernet", NULL);
+  g_autofree float *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+  gsize n = (gsize) gm_dataset_n_cells (fixture) * gm_dataset_n_genes (fixture);
+  GmErnetImputeOptions o;
+
+  tiny_opts (&o, 30);
+  o.gene_head = 6;
+  headed = gm_ernet_model_train (fixture, layout, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gm_ernet_get_config (gm_ernet_model_net (headed)).gene_head, ==, 6);
+  a = gm_ernet_model_apply (headed, fixture, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (gm_ernet_checkpoint_save (headed, ck2, &error));
+  back = gm_ernet_checkpoint_load (ck2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gm_ernet_get_config (gm_ernet_model_net (back)).gene_head, ==, 6);
+  b = gm_ernet_model_apply (back, fixture, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (a, n * sizeof (float), b, n * sizeof (float));
+
+  o.gene_head = 0;
+  plain = gm_ernet_model_train (fixture, layout, &o, &error);
+  g_assert_no_error (error);
+  c = gm_ernet_model_apply (plain, fixture, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (memcmp (a, c, n * sizeof (float)) != 0);
+  g_assert_true (gm_ernet_checkpoint_save (plain, ckp, &error));
+  write_format1 (ckp, ck1);
+  old = gm_ernet_checkpoint_load (ck1, &error);
+  g_assert_no_error (error);
+  d = gm_ernet_model_apply (old, fixture, &o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (c, n * sizeof (float), d, n * sizeof (float));
+}
+
 static void
 test_output_h5ad (void)
 {
@@ -498,6 +574,7 @@ main (int    argc,
   g_test_add_func ("/impute-ernet/cancel", test_cancel);
   g_test_add_func ("/impute-ernet/recipe-steps", test_recipe_steps);
   g_test_add_func ("/impute-ernet/value-max", test_value_max);
+  g_test_add_func ("/impute-ernet/gene-head-checkpoints", test_gene_head_checkpoints);
   g_test_add_func ("/impute-ernet/output-h5ad", test_output_h5ad);
   g_test_add_func ("/impute-ernet/bad-inputs", test_bad_inputs);
   rc = g_test_run ();

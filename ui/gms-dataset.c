@@ -352,17 +352,19 @@ load_in_thread (GmsDataset    *self,
 
   set_progress (self, 0.95, _("Preparing the cell maps"));
   compute_stats (ds, &self->stats);
-  for (int t = 0; t < N_TRANSFORMS; t++)
+  if (g_atomic_int_get (&self->cancel_flag))
     {
-      if (g_atomic_int_get (&self->cancel_flag))
-        {
-          g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, _("%s: cancelled"), self->path);
-          goto fail;
-        }
-      mappers[t] = gm_mapper_new (layout, ds, (GmTransform) t, error);
-      if (mappers[t] == NULL)
-        goto fail;
+      g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, _("%s: cancelled"), self->path);
+      goto fail;
     }
+  {
+    GmTransform all[N_TRANSFORMS];
+
+    for (int t = 0; t < N_TRANSFORMS; t++)
+      all[t] = (GmTransform) t;
+    if (!gm_mapper_new_set (layout, ds, all, N_TRANSFORMS, mappers, error))
+      goto fail;
+  }
 
   P = layout->rows * layout->cols;
   self->pixel_genes = g_new0 (char *, P + 1);
