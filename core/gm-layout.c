@@ -1021,15 +1021,11 @@ gm_mapper_new_set (const GmLayout   *layout,
     stats |= transforms[i] == GM_TRANSFORM_ZSCORE || transforms[i] == GM_TRANSFORM_MINMAX;
   if (stats)
     {
-      g_autofree int32_t *wanted = g_new (int32_t, MAX (n_genes, 1));
-
       mean = g_new0 (double, MAX (n_genes, 1));
       var = g_new0 (double, MAX (n_genes, 1));
       lo = g_new0 (double, MAX (n_genes, 1));
       hi = g_new0 (double, MAX (n_genes, 1));
-      for (int64_t j = 0; j < n_genes; j++)
-        wanted[j] = pix[j];
-      gene_lognorm_stats (ds, totals, wanted, mean, var, lo, hi);
+      gene_lognorm_stats (ds, totals, pix, mean, var, lo, hi);   /* the genes on the map */
     }
   for (int i = 0; i < n; i++)
     out[i] = mapper_build (layout, ds, transforms[i], pix, totals, mean, var, lo, hi);

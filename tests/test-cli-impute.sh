@@ -140,6 +140,20 @@ else
 fi
 check "ernet bad --value-max" 2 "$cli" impute "$fix" --method ernet --value-max 2 -o "$tmp/x.h5ad"
 expect "ernet bad --value-max explains" "$tmp/err" "(0, 1]"
+# --gene-head: recorded, kept in the checkpoint (re-applied to the same values)
+check "ernet --gene-head 4" 0 "$cli" impute "$fix" --method ernet --model tiny --steps 5 --batch 8 --gene-head 4 \
+  --loss mse --device cpu -o "$tmp/gh.h5ad" --save-checkpoint "$tmp/gh.gmernet"
+check "ernet --gene-head provenance" 0 "$cli" info "$tmp/gh.h5ad"
+expect "ernet --gene-head recorded" "$tmp/out" "genomap_impute_gene_head"
+check "ernet gene-head checkpoint" 0 "$cli" impute "$fix" --method ernet --checkpoint "$tmp/gh.gmernet" \
+  --device cpu -o "$tmp/gh2.h5ad"
+check "ernet gene-head checkpoint result" 0 "$cli" evaluate --json --scale raw --reference "$tmp/gh.h5ad" \
+  --imputed "$tmp/gh2.h5ad"
+expect "ernet gene-head checkpoint gives the same values" "$tmp/out" '"mean_mse": 0,'
+check "ernet --gene-head with --checkpoint" 2 "$cli" impute "$fix" --method ernet --checkpoint "$tmp/gh.gmernet" \
+  --gene-head 4 -o "$tmp/x.h5ad"
+check "ernet bad --gene-head" 2 "$cli" impute "$fix" --method ernet --gene-head -3 -o "$tmp/x.h5ad"
+expect "ernet bad --gene-head explains" "$tmp/err" "0 (off) to 4096"
 check "ernet bad --loss" 2 "$cli" impute "$fix" --method ernet --loss l3 -o "$tmp/x.h5ad"
 expect "ernet bad --loss explains" "$tmp/err" "paper, mse or hidden-mse"
 check "ernet bad --inference" 2 "$cli" impute "$fix" --method ernet --inference twice -o "$tmp/x.h5ad"
