@@ -13,6 +13,8 @@
 
 #include "genomap-cli.h"
 #include "gm-layout.h"
+#include "gm-linalg.h"
+#include "gm-nn-device.h"
 #include "gm-render.h"
 
 /* --------------------------------------------------------------- layout */
@@ -24,6 +26,7 @@ static int lay_rows, lay_cols;
 static char *lay_grid;
 static gint64 lay_seed;
 static int lay_max_iter;
+static char *lay_device;
 
 static char **
 read_gene_list (const char  *path,
@@ -75,6 +78,8 @@ cmd_layout (int    argc,
       "Geometry: rings (the reference's) or euclidean (true 2-D distances); default rings", "GEOMETRY" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &lay_seed, "Random seed (default 0)", "S" },
     { "max-iter", 0, 0, G_OPTION_ARG_INT, &lay_max_iter, "Cap on solver iterations", "N" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &lay_device,
+      "Large matrix products on: auto (the GPU when there is one; the default), cpu, cuda or cuda:N", "DEV" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =
@@ -85,6 +90,8 @@ cmd_layout (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GmDataset) ds = NULL;
   g_autoptr(GmLayout) layout = NULL;
+  g_autoptr(GmNnBackend) backend = NULL;
+  g_autofree char *notice = NULL;
   g_auto(GStrv) gene_list = NULL;
   Progress progress = { isatty (STDERR_FILENO), 0 };
   GmLayoutOptions opts;
@@ -102,6 +109,8 @@ cmd_layout (int    argc,
     return usage_error (ctx, "give both --rows and --cols");
   if (lay_genes > 0 && lay_gene_list != NULL)
     return usage_error (ctx, "--genes and --gene-list exclude each other");
+  if (lay_device != NULL && !gm_nn_device_valid (lay_device))
+    return usage_error (ctx, "--device takes auto, cpu, cuda or cuda:N, not '%s'", lay_device);
 
   gm_layout_options_init (&opts);
   if (lay_grid != NULL && !gm_grid_geometry_parse (lay_grid, &opts.geometry))
@@ -119,6 +128,15 @@ cmd_layout (int    argc,
                             g_strv_length (gene_list), lay_rows, lay_cols);
     }
 
+  /* The solver's large products (gm_dgemm) go to the GPU when there is
+   * one; "cuda" where CUDA cannot be had fails before any work, and an
+   * explicit "auto" says why it stays on the CPU. */
+  backend = gm_nn_backend_open (lay_device != NULL ? lay_device : "auto", &notice, &error);
+  if (backend == NULL)
+    return fail (error);
+  if (notice != NULL && lay_device != NULL)
+    g_printerr ("genomap-cli: --device %s: %s\n", lay_device, notice);
+
   ds = read_input (argv[1], &progress, &error);
   if (ds == NULL)
     return fail (error);
@@ -133,7 +151,10 @@ cmd_layout (int    argc,
   opts.progress_data = &progress;
   opts.cancel = &cancel_flag;
 
+  if (strcmp (backend->name, "cpu") != 0)
+    gm_linalg_set_accelerator (backend, 0);
   layout = gm_layout_compute (ds, &opts, &error);
+  gm_linalg_set_accelerator (NULL, 0);
   if (layout == NULL)
     return fail (error);
   if (!gm_layout_save (layout, lay_output, &error))
@@ -143,6 +164,8 @@ cmd_layout (int    argc,
            gm_grid_geometry_name (layout->geometry));
   g_print ("energy: %.9g\n", layout->energy);
   g_print ("time:   %.2f s\n", layout->seconds);
+  if (strcmp (backend->name, "cpu") != 0)
+    g_print ("device: %s (%" G_GUINT64_FORMAT " products on it)\n", backend->name, gm_linalg_accelerated_calls ());
   return EXIT_OK;
 }
 

@@ -785,8 +785,8 @@ ring_compute_M (const double   *S,
       for (int k = 0; k < n; k++)
         Wi[g[k]] += Si[k];
     }
-  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, K, K,
-               1.0, W, K, rg->H, K, 0.0, M, K);
+  gm_dgemm (FALSE, FALSE, n, K, K,
+            1.0, W, K, rg->H, K, 0.0, M, K);
   for (int i = 0; i < n; i++)
     F -= M[IDX (i, g[i], K)];
   return F;
@@ -1454,8 +1454,8 @@ ring_swap_search (const double          *S,
                 swaps++;
                 if (np == m)
                   {
-                    cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, n, np,
-                                 1.0, Wq, K, Uq, n, 1.0, Mt, n);
+                    gm_dgemm (TRUE, FALSE, K, n, np,
+                              1.0, Wq, K, Uq, n, 1.0, Mt, n);
                     np = 0;
                   }
               }
@@ -1477,8 +1477,8 @@ ring_swap_search (const double          *S,
       return total;
     }
   if (np > 0)
-    cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, n, np,
-                 1.0, Wq, K, Uq, n, 1.0, Mt, n);
+    gm_dgemm (TRUE, FALSE, K, n, np,
+              1.0, Wq, K, Uq, n, 1.0, Mt, n);
   transpose_tiled (Mt, K, n, M);
   return total;
 }
@@ -1971,8 +1971,8 @@ euc_compute_G (EucState      *st,
 
   for (int k = 0; k < n; k++)
     memcpy (st->X + IDX (k, 0, n), st->B + IDX (sigma[k], 0, n), sizeof (double) * n);
-  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
-               1.0, st->A, n, st->X, n, 0.0, G, n);
+  gm_dgemm (FALSE, FALSE, n, n, n,
+            1.0, st->A, n, st->X, n, 0.0, G, n);
   for (int i = 0; i < n; i++)
     Q += G[IDX (i, sigma[i], n)];
   return Q;
@@ -2019,8 +2019,8 @@ euc_update_G (EucState      *st,
             r++;
           }
       memcpy (G2, st->G, sizeof (double) * (gsize) n * n);
-      cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, n, n, nd,
-                   1.0, Ad, n, dX, n, 1.0, G2, n);
+      gm_dgemm (TRUE, FALSE, n, n, nd,
+                1.0, Ad, n, dX, n, 1.0, G2, n);
       (*since_full)++;
     }
   for (int i = 0; i < n; i++)
@@ -2185,16 +2185,16 @@ euc_swap_search (EucState              *st,
             swaps++;
             if (np == m)
               {
-                cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, m,
-                             1.0, U, m, V, m, 1.0, G, n);
+                gm_dgemm (FALSE, TRUE, n, n, m,
+                          1.0, U, m, V, m, 1.0, G, n);
                 np = 0;
               }
           }
         }
       if (np > 0)
         {
-          cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, np,
-                       1.0, U, m, V, m, 1.0, G, n);
+          gm_dgemm (FALSE, TRUE, n, n, np,
+                    1.0, U, m, V, m, 1.0, G, n);
           np = 0;
         }
       total += swaps;
@@ -2308,8 +2308,8 @@ euc_mds_start (EucState              *st,
       if (is_cancelled (opts, error))
         return FALSE;
       center_columns (Y, n, d);
-      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, n,
-                   -0.5, D2, n, Y, d, 0.0, Z, d);
+      gm_dgemm (FALSE, FALSE, n, d, n,
+                -0.5, D2, n, Y, d, 0.0, Z, d);
       center_columns (Z, n, d);
       if (it == 40)
         break;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gm-layout.h"
+#include "gm-linalg.h"
 
 #define MAX_DEFAULT_SIDE 32
 #define CORR_BLOCK_CELLS 256
@@ -294,7 +295,7 @@ gm_gene_correlation_distance (const GmDataset  *ds,
                 }
             }
         }
-      cblas_dsyrk (CblasRowMajor, CblasUpper, CblasTrans, n, (int) nb, 1.0, block, n, 1.0, cov, n);
+      gm_dsyrk_upper_t (n, (int) nb, 1.0, block, n, 1.0, cov, n);
     }
 
   /* Constant genes (population variance as gene_lognorm_stats computes it). */

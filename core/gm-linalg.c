@@ -7,6 +7,8 @@
 
 #include <math.h>
 
+#include <cblas.h>
+
 #include "gm-linalg.h"
 
 /* Cyclic Jacobi eigen-decomposition of the symmetric l × l matrix @a (destroyed):
@@ -88,4 +90,104 @@ gm_linalg_sym_eigen (double *a,
       for (int k = 0; k < l; k++)
         v[k * l + c] = vv[k * l + order[c]];
     }
+}
+
+/* ------------------------------------------------------------ gm_dgemm */
+
+static GMutex accel_lock;
+static GmNnBackend *accel;
+static double accel_min = 134217728.0;     /* 2^27 multiply-adds */
+static guint64 accel_calls;
+
+GmNnBackend *
+gm_linalg_set_accelerator (GmNnBackend *backend,
+                           double       min_macs)
+{
+  GmNnBackend *old;
+
+  g_mutex_lock (&accel_lock);
+  old = accel;
+  g_atomic_pointer_set (&accel, backend != NULL && backend->host_dgemm != NULL ? backend : NULL);
+  accel_min = min_macs > 0 ? min_macs : 134217728.0;
+  g_mutex_unlock (&accel_lock);
+  return old;
+}
+
+guint64
+gm_linalg_accelerated_calls (void)
+{
+  guint64 n;
+
+  g_mutex_lock (&accel_lock);
+  n = accel_calls;
+  g_mutex_unlock (&accel_lock);
+  return n;
+}
+
+/* Runs C = α·op(A)·op(B) + β·C on the accelerator when one is set and the
+ * product has at least macs multiply-adds; FALSE: the caller computes it. */
+static gboolean
+try_accelerator (double        macs,
+                 gboolean      ta,
+                 gboolean      tb,
+                 int           m,
+                 int           n,
+                 int           k,
+                 double        alpha,
+                 const double *a,
+                 int           lda,
+                 const double *b,
+                 int           ldb,
+                 double        beta,
+                 double       *c,
+                 int           ldc)
+{
+  gboolean done = FALSE;
+
+  if (g_atomic_pointer_get (&accel) == NULL)
+    return FALSE;
+  g_mutex_lock (&accel_lock);
+  if (accel != NULL && macs >= accel_min)
+    {
+      done = accel->host_dgemm (accel->ctx, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      accel_calls += done;
+    }
+  g_mutex_unlock (&accel_lock);
+  return done;
+}
+
+void
+gm_dgemm (gboolean      ta,
+          gboolean      tb,
+          int           m,
+          int           n,
+          int           k,
+          double        alpha,
+          const double *a,
+          int           lda,
+          const double *b,
+          int           ldb,
+          double        beta,
+          double       *c,
+          int           ldc)
+{
+  if (try_accelerator ((double) m * n * k, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+    return;
+  cblas_dgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
+               alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+gm_dsyrk_upper_t (int           n,
+                  int           k,
+                  double        alpha,
+                  const double *a,
+                  int           lda,
+                  double        beta,
+                  double       *c,
+                  int           ldc)
+{
+  if (try_accelerator ((double) n * n * k / 2, TRUE, FALSE, n, n, k, alpha, a, lda, a, lda, beta, c, ldc))
+    return;
+  cblas_dsyrk (CblasRowMajor, CblasUpper, CblasTrans, n, k, alpha, a, lda, beta, c, ldc);
 }

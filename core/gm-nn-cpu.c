@@ -1120,6 +1120,39 @@ cpu_destroy (GmNnBackend *backend)
   g_free (backend);
 }
 
+/* host_dgemm: plain loops, on purpose not BLAS.  The CPU backend stands in
+ * for a GPU in the tests of gm_dgemm's dispatch (test-linalg), and an
+ * independent computation there catches a wrong operand translation that
+ * a call through to the same cblas_dgemm would hide. */
+static gboolean
+cpu_host_dgemm (gpointer      ctx,
+                gboolean      ta,
+                gboolean      tb,
+                int           m,
+                int           n,
+                int           k,
+                double        alpha,
+                const double *a,
+                int           lda,
+                const double *b,
+                int           ldb,
+                double        beta,
+                double       *c,
+                int           ldc)
+{
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++)
+      {
+        double s = 0.0;
+
+        for (int q = 0; q < k; q++)
+          s += (ta ? a[(gsize) q * lda + i] : a[(gsize) i * lda + q])
+               * (tb ? b[(gsize) j * ldb + q] : b[(gsize) q * ldb + j]);
+        c[(gsize) i * ldc + j] = alpha * s + (beta == 0.0 ? 0.0 : beta * c[(gsize) i * ldc + j]);
+      }
+  return TRUE;
+}
+
 GmNnBackend *
 gm_nn_backend_cpu (void)
 {
@@ -1166,6 +1199,7 @@ gm_nn_backend_cpu (void)
   b->whiten_conv_backward = cpu_whiten_conv_backward;
   b->loss_forward_backward = cpu_loss_forward_backward;
   b->adam_update = cpu_adam_update;
+  b->host_dgemm = cpu_host_dgemm;
   return b;
 }
 

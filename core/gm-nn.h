@@ -88,7 +88,7 @@ typedef enum
 
 /* Version of the GmNnBackend table; a backend module built against another
  * version is refused (gm-nn-device.c).  Bump it whenever the table changes. */
-#define GM_NN_BACKEND_ABI 1
+#define GM_NN_BACKEND_ABI 2     /* 2: host_dgemm */
 
 struct _GmNnBackend
 {
@@ -244,6 +244,17 @@ struct _GmNnBackend
   void   (*adam_update) (gpointer ctx, gsize n, float *param,
                          const float *grad, float *m, float *v, float lr,
                          float beta1, float beta2, float eps, int step);
+
+  /* ---- dense algebra of the GenoMap layout (gm-linalg.h's gm_dgemm):
+   * C = α·op(A)·op(B) + β·C in double precision on HOST, row-major
+   * matrices (op = transpose where ta / tb); C is m × n, the inner size k.
+   * The backend copies in and out.  Returns FALSE, leaving C untouched,
+   * when it cannot run (no device memory); the caller then uses the CPU.
+   * NULL where a backend has none. */
+  gboolean (*host_dgemm) (gpointer ctx, gboolean ta, gboolean tb, int m, int n,
+                          int k, double alpha, const double *a, int lda,
+                          const double *b, int ldb, double beta, double *c,
+                          int ldc);
 };
 
 /* The CPU reference backend (cblas_sgemm for the GEMMs).  New instance with

@@ -24,3 +24,12 @@ expect () {  # name, file, pattern
     fail=$((fail + 1)); echo "FAIL - $1: '$3' not in:"; cat "$2"
   fi
 }
+
+# same NAME FILE FILE: the two files are byte for byte the same
+same () {  # name, file, file
+  if cmp -s "$2" "$3"; then
+    pass=$((pass + 1)); echo "ok - $1"
+  else
+    fail=$((fail + 1)); echo "FAIL - $1: $2 and $3 differ"
+  fi
+}

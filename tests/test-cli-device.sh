@@ -72,6 +72,25 @@ for bad in gpu cuda: cuda:x cuda:-1 CUDA "cuda:0 "; do
 done
 expect "usage error lists the choices" "$tmp/err" "auto, cpu, cuda or cuda:N"
 
+# layout --device: the default (auto) is quiet and gives the CPU's layout where there is no GPU;
+# cuda fails clearly before any work; a bad name is a usage error
+check "layout, default device, without the module" 0 "${nomod[@]}" "$cli" layout "$fix" -o "$tmp/lay-auto.tsv"
+if grep -q "using the CPU" "$tmp/err"; then
+  fail=$((fail + 1)); echo "FAIL - layout's default device printed a fallback notice"
+else
+  pass=$((pass + 1)); echo "ok - layout's default device is quiet"
+fi
+check "layout --device cpu" 0 "$cli" layout "$fix" --device cpu -o "$tmp/lay-cpu.tsv"
+same "layout auto without a GPU = cpu" "$tmp/lay-auto.tsv" "$tmp/lay-cpu.tsv"
+check "layout --device auto (explicit) without the module" 0 "${nomod[@]}" "$cli" layout "$fix" --device auto \
+  -o "$tmp/lay-auto2.tsv"
+expect "layout --device auto says why it uses the CPU" "$tmp/err" "--device auto: using the CPU"
+check "layout --device cuda without the module" 3 "${nomod[@]}" "$cli" layout "$fix" --device cuda -o "$tmp/lay-cuda.tsv"
+expect "layout --device cuda failure is explained" "$tmp/err" "device cuda is not available"
+[ -e "$tmp/lay-cuda.tsv" ] && { fail=$((fail + 1)); echo "FAIL - a failed layout wrote an output"; } \
+  || { pass=$((pass + 1)); echo "ok - a failed layout writes nothing"; }
+check "layout --device gpu is a usage error" 2 "$cli" layout "$fix" --device gpu -o "$tmp/lay-bad.tsv"
+
 # with the module this build made (if any): whatever --version says decides
 if [ -n "${GM_CUDA_MODULE_DIR:-}" ] && [ -e "$GM_CUDA_MODULE_DIR/libgm-nn-cuda.so" ]; then
   withmod=(env GENOMAP_BACKEND_DIR="$GM_CUDA_MODULE_DIR")

@@ -1,13 +1,6 @@
 #!/usr/bin/env bash
 # test-cli-impute.sh — genomap-cli simulate, impute and evaluate: usage, outputs, exit statuses.
 . "$(dirname "$0")/cli-lib.sh"
-same () {  # name, file, file
-  if cmp -s "$2" "$3"; then
-    pass=$((pass + 1)); echo "ok - $1"
-  else
-    fail=$((fail + 1)); echo "FAIL - $1: $2 and $3 differ"
-  fi
-}
 
 check "help lists simulate" 0 "$cli" --help
 expect "help names simulate" "$tmp/out" "simulate"

@@ -45,7 +45,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "gm-ernet.h"
+#include "gm-linalg.h"
 #include "gm-nn-device.h"
 
 static GmNnBackend *cpu, *gpu;
@@ -447,6 +450,58 @@ test_linear_bn (void)
     }
 }
 
+/* host_dgemm (the layout's products): every transpose, padded leading
+ * dimensions, β ≠ 0, a small and a larger case, against cblas_dgemm
+ * in double precision (relative error ≤ 1e-12 of the largest |C|); and
+ * through gm_dgemm with the GPU as the accelerator. */
+static void
+test_host_dgemm (void)
+{
+  GRand *r = g_rand_new_with_seed (11);
+  int sizes[2][3] = { { 7, 5, 9 }, { 512, 384, 300 } };
+
+  g_assert_nonnull (gpu->host_dgemm);
+  for (int s = 0; s < 2; s++)
+    for (int t = 0; t < 4; t++)
+      {
+        int m = sizes[s][0], n = sizes[s][1], k = sizes[s][2], ta = t & 1, tb = t >> 1, pad = 3;
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+        gsize na = (gsize) (ta ? k : m) * lda, nb = (gsize) (tb ? n : k) * ldb, nc = (gsize) m * ldc;
+        double *a = g_new (double, na), *b = g_new (double, nb), *c = g_new (double, nc);
+        double *want = g_new (double, nc), big = 0, err = 0;
+        guint64 before;
+
+        for (gsize i = 0; i < na; i++)
+          a[i] = g_rand_double_range (r, -1, 1);
+        for (gsize i = 0; i < nb; i++)
+          b[i] = g_rand_double_range (r, -1, 1);
+        for (gsize i = 0; i < nc; i++)
+          c[i] = want[i] = g_rand_double_range (r, -1, 1);
+        cblas_dgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
+                     0.7, a, lda, b, ldb, -0.3, want, ldc);
+        g_assert_true (gpu->host_dgemm (gpu->ctx, ta, tb, m, n, k, 0.7, a, lda, b, ldb, -0.3, c, ldc));
+        for (gsize i = 0; i < nc; i++)
+          {
+            big = MAX (big, fabs (want[i]));
+            err = MAX (err, fabs (c[i] - want[i]));
+          }
+        g_print ("# host_dgemm %dx%dx%d ta %d tb %d: max |err| / max |C| = %.2e\n", m, n, k, ta, tb, err / big);
+        g_assert_cmpfloat (err, <=, 1e-12 * big);
+
+        /* the same through gm_dgemm with the GPU as accelerator */
+        before = gm_linalg_accelerated_calls ();
+        gm_linalg_set_accelerator (gpu, 1.0);
+        gm_dgemm (ta, tb, m, n, k, 0.7, a, lda, b, ldb, 0.0, c, ldc);
+        gm_linalg_set_accelerator (NULL, 0);
+        g_assert_cmpuint (gm_linalg_accelerated_calls () - before, ==, 1);
+        g_free (a);
+        g_free (b);
+        g_free (c);
+        g_free (want);
+      }
+  g_rand_free (r);
+}
+
 static void
 test_whiten (void)
 {
@@ -613,6 +668,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn-cuda/memory-bound", test_memory_bound);
   g_test_add_func ("/nn-cuda/linear-bn", test_linear_bn);
   g_test_add_func ("/nn-cuda/whiten", test_whiten);
+  g_test_add_func ("/nn-cuda/host-dgemm", test_host_dgemm);
   g_test_add_func ("/nn-cuda/loss-adam", test_loss_adam);
   g_test_add_func ("/nn-cuda/state", test_state);
   g_test_add_func ("/nn-cuda/train-tiny", test_train_tiny);

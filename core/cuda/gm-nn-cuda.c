@@ -1295,6 +1295,60 @@ cuda_adam_update (gpointer     ctx,
   KCHECK ("adam_update");
 }
 
+/* ------------------------------------------------- layout algebra (FP64) */
+
+/* C = α·op(A)·op(B) + β·C on host row-major matrices: copied to the device,
+ * cublasDgemm, copied back.  A row-major X is the column-major Xᵀ, so the
+ * product is taken as Cᵀ = op(B)ᵀ·op(A)ᵀ.  Out of device memory → FALSE. */
+static gboolean
+cuda_host_dgemm (gpointer      ctx,
+                 gboolean      ta,
+                 gboolean      tb,
+                 int           m,
+                 int           n,
+                 int           k,
+                 double        alpha,
+                 const double *a,
+                 int           lda,
+                 const double *b,
+                 int           ldb,
+                 double        beta,
+                 double       *c,
+                 int           ldc)
+{
+  GmNnCuda *cu = enter (ctx);
+  size_t na = (size_t) (ta ? k : m) * lda, nb = (size_t) (tb ? n : k) * ldb, nc = (size_t) m * ldc;
+  double *da = NULL, *db = NULL, *dc = NULL;
+  gboolean ok = FALSE;
+
+  if (m <= 0 || n <= 0)
+    return TRUE;
+  if (cudaMalloc ((void **) &da, MAX (na, 1) * sizeof (double)) != cudaSuccess
+      || cudaMalloc ((void **) &db, MAX (nb, 1) * sizeof (double)) != cudaSuccess
+      || cudaMalloc ((void **) &dc, nc * sizeof (double)) != cudaSuccess)
+    {
+      (void) cudaGetLastError ();     /* clear the allocation error */
+      goto out;
+    }
+  CU (cudaMemcpyAsync (da, a, na * sizeof (double), cudaMemcpyHostToDevice, cu->st));
+  CU (cudaMemcpyAsync (db, b, nb * sizeof (double), cudaMemcpyHostToDevice, cu->st));
+  if (beta != 0.0)
+    CU (cudaMemcpyAsync (dc, c, nc * sizeof (double), cudaMemcpyHostToDevice, cu->st));
+  CB (cublasDgemm (cu->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                   n, m, k, &alpha, db, ldb, da, lda, &beta, dc, ldc));
+  CU (cudaMemcpyAsync (c, dc, nc * sizeof (double), cudaMemcpyDeviceToHost, cu->st));
+  CU (cudaStreamSynchronize (cu->st));
+  ok = TRUE;
+out:
+  if (da != NULL)
+    CU (cudaFree (da));
+  if (db != NULL)
+    CU (cudaFree (db));
+  if (dc != NULL)
+    CU (cudaFree (dc));
+  return ok;
+}
+
 /* ------------------------------------------------------------ life cycle */
 
 static void
@@ -1594,5 +1648,6 @@ gm_nn_cuda_backend_new (unsigned int abi,
   b->whiten_conv_backward = cuda_whiten_conv_backward;
   b->loss_forward_backward = cuda_loss_forward_backward;
   b->adam_update = cuda_adam_update;
+  b->host_dgemm = cuda_host_dgemm;
   return b;
 }
