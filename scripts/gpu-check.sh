@@ -182,6 +182,16 @@ if [ $quick = 0 ]; then
 fi
 bench compact-cuda --config compact --batch 64 --size 52 --steps 20 --device cuda --infer-batches 50
 
+# ---- the layout's products on cuBLAS: a 64 × 64 layout (4 096 genes), GPU vs CPU
+log "layout of 4 096 genes, --device cuda and --device cpu"
+runbin "$B/bin/genomap-cli" simulate --splat --cells 3000 --genes 6000 --groups 6 --seed 5 \
+  -o "$work/lay6k.h5ad" >/dev/null 2>&1
+for dev in cuda cpu; do
+  runbin "$B/bin/genomap-cli" layout "$work/lay6k.h5ad" --genes 4096 --device $dev \
+    -o "$out/layout-$dev.tsv" >"$out/layout-$dev.log" 2>&1
+  note "layout 4096 genes --device $dev: $(grep -hE '^(time|energy|device):' "$out/layout-$dev.log" | tr '\n' ' ')"
+done
+
 # ---- PyTorch reference (same step, cuDNN), when torch is importable
 if [ -n "$py" ] && "$py" -c "import torch" 2>/dev/null && [ $quick = 0 ]; then
   log "PyTorch reference bench (device cuda)"
