@@ -573,57 +573,60 @@ buf_alloc (GmErnet *net,
     net->scratch_n = n;
 }
 
+/* Every activation buffer for a batch of n maps of h × w, through take:
+ * buf_alloc for real (ensure_acts), or a count (gm_ernet_memory_bytes).
+ * b is a value+gradient pair, or raw a single array. */
+typedef void (*TakeFn) (GmErnet *net, Buf *b, float **raw, gsize n, gpointer data);
+
 static void
-ensure_acts (GmErnet *net,
-             int      n,
-             int      h,
-             int      w)
+plan_acts (GmErnet *net,
+           int      n,
+           int      h,
+           int      w,
+           TakeFn   take,
+           gpointer data)
 {
   gsize N = n, P1 = (gsize) h * w, P2 = P1 / 4, P4 = P1 / 16;
   gsize Pp = (gsize) (h + 6) * (w + 6);
   int c1 = net->c1, c2 = net->c2, c3 = net->c3, hd = net->dfa_hidden;
 
-  if (net->an == n && net->ah == h && net->aw == w)
-    return;
-  free_acts (net);
-  net->scratch_n = 0;
-  buf_alloc (net, &net->x, N * P1);
-  buf_alloc (net, &net->pre, N * P1);
-  buf_alloc (net, &net->pad1, N * Pp);
-  buf_alloc (net, &net->d1, N * c1 * P1);
-  buf_alloc (net, &net->d2, N * c2 * P2);
-  buf_alloc (net, &net->d3, N * c3 * P4);
+  take (net, &net->x, NULL, N * P1, data);
+  take (net, &net->pre, NULL, N * P1, data);
+  take (net, &net->pad1, NULL, N * Pp, data);
+  take (net, &net->d1, NULL, N * c1 * P1, data);
+  take (net, &net->d2, NULL, N * c2 * P2, data);
+  take (net, &net->d3, NULL, N * c3 * P4, data);
   for (int b = 0; b < DFA_BLOCKS; b++)
     {
       DfaAct *a = &net->dfa_act[b];
       gsize big = N * c3 * P4;
-      buf_alloc (net, &a->a1, big);
-      buf_alloc (net, &a->r1, big);
-      buf_alloc (net, &a->r2, big);
-      buf_alloc (net, &a->om, N * 27 * P4);
-      buf_alloc (net, &a->off, N * 18 * P4);
-      buf_alloc (net, &a->mask, N * 9 * P4);
-      buf_alloc (net, &a->r3, big);
-      buf_alloc (net, &a->ca_pool, N * c3);
-      buf_alloc (net, &a->ca_h, N * hd);
-      buf_alloc (net, &a->ca_g, N * c3);
-      buf_alloc (net, &a->r4, big);
-      buf_alloc (net, &a->pa_h, N * hd * P4);
-      buf_alloc (net, &a->pa_g, N * P4);
-      buf_alloc (net, &a->r5, big);
-      buf_alloc (net, &a->out, big);
+      take (net, &a->a1, NULL, big, data);
+      take (net, &a->r1, NULL, big, data);
+      take (net, &a->r2, NULL, big, data);
+      take (net, &a->om, NULL, N * 27 * P4, data);
+      take (net, &a->off, NULL, N * 18 * P4, data);
+      take (net, &a->mask, NULL, N * 9 * P4, data);
+      take (net, &a->r3, NULL, big, data);
+      take (net, &a->ca_pool, NULL, N * c3, data);
+      take (net, &a->ca_h, NULL, N * hd, data);
+      take (net, &a->ca_g, NULL, N * c3, data);
+      take (net, &a->r4, NULL, big, data);
+      take (net, &a->pa_h, NULL, N * hd * P4, data);
+      take (net, &a->pa_g, NULL, N * P4, data);
+      take (net, &a->r5, NULL, big, data);
+      take (net, &a->out, NULL, big, data);
     }
-  buf_alloc (net, &net->cat1, N * 2 * c3 * P4);
-  buf_alloc (net, &net->u1, N * c2 * P2);
-  buf_alloc (net, &net->cat2, N * 2 * c2 * P2);
-  buf_alloc (net, &net->u2, N * c1 * P1);
-  buf_alloc (net, &net->pad3, N * c1 * Pp);
-  buf_alloc (net, &net->out, N * P1);
+  take (net, &net->cat1, NULL, N * 2 * c3 * P4, data);
+  take (net, &net->u1, NULL, N * c2 * P2, data);
+  take (net, &net->cat2, NULL, N * 2 * c2 * P2, data);
+  take (net, &net->u2, NULL, N * c1 * P1, data);
+  take (net, &net->pad3, NULL, N * c1 * Pp, data);
+  take (net, &net->out, NULL, N * P1, data);
   if (net->cfg.gene_head > 0)
     {
-      buf_alloc (net, &net->hzpre, N * net->cfg.gene_head);
-      buf_alloc (net, &net->hz, N * net->cfg.gene_head);
-      buf_alloc (net, &net->hm, N * P1);
+      take (net, &net->hzpre, NULL, N * net->cfg.gene_head, data);
+      take (net, &net->hz, NULL, N * net->cfg.gene_head, data);
+      take (net, &net->hm, NULL, N * P1, data);
     }
   for (int f = 0; f < 2; f++)
     {
@@ -631,26 +634,90 @@ ensure_acts (GmErnet *net,
       int C = f == 0 ? 2 * c3 : 2 * c2;
       int hid = f == 0 ? net->cbam_hidden1 : net->cbam_hidden2;
       gsize P = f == 0 ? P4 : P2;
-      buf_alloc (net, &a->pools, 2 * N * C);
-      buf_alloc (net, &a->hid, 2 * N * hid);
-      buf_alloc (net, &a->mlp, 2 * N * C);
-      buf_alloc (net, &a->gate, N * C);
-      buf_alloc (net, &a->xc, N * C * P);
-      buf_alloc (net, &a->cp, N * 2 * P);
-      buf_alloc (net, &a->sc, N * P);
-      buf_alloc (net, &a->bn, N * P);
-      buf_alloc (net, &a->sg, N * P);
-      buf_alloc (net, &a->out, N * C * P);
-      a->saved = act_alloc (net, 2);
+      take (net, &a->pools, NULL, 2 * N * C, data);
+      take (net, &a->hid, NULL, 2 * N * hid, data);
+      take (net, &a->mlp, NULL, 2 * N * C, data);
+      take (net, &a->gate, NULL, N * C, data);
+      take (net, &a->xc, NULL, N * C * P, data);
+      take (net, &a->cp, NULL, N * 2 * P, data);
+      take (net, &a->sc, NULL, N * P, data);
+      take (net, &a->bn, NULL, N * P, data);
+      take (net, &a->sg, NULL, N * P, data);
+      take (net, &a->out, NULL, N * C * P, data);
+      take (net, NULL, &a->saved, 2, data);
     }
-  net->scratch = act_alloc (net, net->scratch_n);
-  net->mu = act_alloc (net, 9);
-  net->D = act_alloc (net, 81);
-  net->dout = act_alloc (net, N * P1);
-  net->target = act_alloc (net, N * P1);
+  take (net, NULL, &net->scratch, net->scratch_n, data);
+  take (net, NULL, &net->mu, 9, data);
+  take (net, NULL, &net->D, 81, data);
+  take (net, NULL, &net->dout, N * P1, data);
+  take (net, NULL, &net->target, N * P1, data);
+}
+
+static void
+take_alloc (GmErnet *net,
+            Buf     *b,
+            float  **raw,
+            gsize    n,
+            gpointer data)
+{
+  if (b != NULL)
+    buf_alloc (net, b, n);
+  else
+    *raw = act_alloc (net, n);
+}
+
+static void
+ensure_acts (GmErnet *net,
+             int      n,
+             int      h,
+             int      w)
+{
+  if (net->an == n && net->ah == h && net->aw == w)
+    return;
+  free_acts (net);
+  net->scratch_n = 0;
+  plan_acts (net, n, h, w, take_alloc, NULL);
   net->an = n;
   net->ah = h;
   net->aw = w;
+}
+
+typedef struct
+{
+  guint64 floats;
+  gsize   scratch_n;
+} Count;
+
+static void
+take_count (GmErnet *net,
+            Buf     *b,
+            float  **raw,
+            gsize    n,
+            gpointer data)
+{
+  Count *c = data;
+
+  if (b != NULL)
+    {
+      c->floats += 2 * (guint64) n;
+      c->scratch_n = MAX (c->scratch_n, n);
+    }
+  else if (raw == &net->scratch)
+    c->floats += c->scratch_n;       /* sized by the largest pair, like the real one */
+  else
+    c->floats += n;
+}
+
+guint64
+gm_ernet_memory_bytes (GmErnet *net,
+                       int      n,
+                       int      h,
+                       int      w)
+{
+  Count c = { 0, 0 };
+
+  plan_acts (net, n, h, w, take_count, &c);
+  return sizeof (float) * (c.floats + 4 * (guint64) net->n_total + net->n_buf);
 }
 
 /* ------------------------------------------------------------ forward */

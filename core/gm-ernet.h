@@ -136,6 +136,15 @@ double      gm_ernet_train_step   (GmErnet     *net,
                                    const float *target_host,
                                    float        lr);
 
+/* Bytes of backend memory the model takes for batches of n maps of h × w:
+ * parameters, gradients, the two Adam moments, buffers, and every
+ * activation with its gradient (exactly what it allocates); not the
+ * backend's own workspaces (im2col, cuDNN). */
+guint64     gm_ernet_memory_bytes (GmErnet *net,
+                                   int      n,
+                                   int      h,
+                                   int      w);
+
 /* An activation of the last forward, by name: "pre", "d1", "d2", "d3",
  * "b0", "b1", "b2", "m1", "u1", "m2", "u2", "out".  Returns NULL if unknown
  * or no forward has run; shape receives N, C, H, W. */

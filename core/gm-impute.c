@@ -334,6 +334,70 @@ gm_ernet_recipe_steps (GmErnetPreset preset)
   return preset == GM_ERNET_PAPER ? 2500 : 1000;
 }
 
+/* ------------------------------------------------------ device memory */
+
+/* What a batch needs on the model's backend beyond gm_ernet_memory_bytes:
+ * the backend's workspaces (im2col and deformable columns, cuDNN's), taken
+ * as a quarter more plus 256 MiB. */
+static guint64
+batch_bytes (GmErnet *net,
+             int      n,
+             int      T)
+{
+  return gm_ernet_memory_bytes (net, n, T, T) / 4 * 5 + (256u << 20);
+}
+
+/* The largest batch ≤ want whose memory fits in free_bytes (0 if none). */
+static int
+largest_batch (GmErnet *net,
+               int      want,
+               int      T,
+               guint64  free_bytes)
+{
+  guint64 one = batch_bytes (net, 1, T), per = batch_bytes (net, 2, T) - one;
+  guint64 n;
+
+  if (one > free_bytes)
+    return 0;
+  n = 1 + (free_bytes - one) / MAX (per, 1);
+  return (int) MIN (n, (guint64) want);
+}
+
+/* Checks a backend with memory of its own (a GPU) before the work starts:
+ * training at batch B must fit, or the error names the batch that would. */
+static gboolean
+check_device_memory (GmErnetModel *model,
+                     const char   *path,
+                     int           B,
+                     int           T,
+                     GError      **error)
+{
+  GmNnBackend *be = model->backend;
+  guint64 free_b = 0, total_b = 0, need;
+  int fit;
+
+  if (be->mem_info == NULL || !be->mem_info (be->ctx, &free_b, &total_b))
+    return TRUE;
+  need = batch_bytes (model->net, B, T);
+  if (need <= free_b)
+    return TRUE;
+  fit = largest_batch (model->net, B, T, free_b);
+  {
+    g_autofree char *n = gm_format_bytes (need), *f = gm_format_bytes (free_b), *t = gm_format_bytes (total_b);
+
+    if (fit > 0)
+      g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
+                   "%s: ER-Net training at batch %d on %d × %d maps needs about %s of memory on %s, "
+                   "which has %s free of %s; batch %d would fit (--batch %d)",
+                   path, B, T, T, n, be->name, f, t, fit, fit);
+    else
+      g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
+                   "%s: ER-Net does not fit on %s even at batch 1 (%s free of %s); use --device cpu",
+                   path, be->name, f, t);
+  }
+  return FALSE;
+}
+
 GmErnetModel *
 gm_ernet_model_train (const GmDataset            *ds,
                       const GmLayout             *layout,
@@ -383,6 +447,11 @@ gm_ernet_model_train (const GmDataset            *ds,
   B = (int) MIN ((int64_t) opts->batch, n_cells);
   T = m.T;
   P = T * T;
+  if (!check_device_memory (model, ds->path ? ds->path : "dataset", B, T, error))
+    {
+      maps_clear (&m);
+      return NULL;
+    }
   steps = opts->steps > 0 ? opts->steps : gm_ernet_recipe_steps (opts->preset);
   lr_steps = (int) ((gint64) steps * 4 / 5);
   perm = g_new (int64_t, n_cells);
@@ -570,6 +639,30 @@ gm_ernet_model_apply (GmErnetModel               *model,
   T = m.T;
   P = T * T;
   B = (int) MIN ((int64_t) B, MAX (n_cells, 1));
+  {
+    /* on a GPU, a smaller inference batch where the asked one does not
+     * fit (each cell's result does not depend on the batch) */
+    GmNnBackend *be = model->backend;
+    guint64 free_b, total_b;
+
+    if (be->mem_info != NULL && be->mem_info (be->ctx, &free_b, &total_b)
+        && batch_bytes (model->net, B, T) > free_b)
+      {
+        int fit = largest_batch (model->net, B, T, free_b);
+
+        if (fit < 1)
+          {
+            g_autofree char *f = gm_format_bytes (free_b);
+            g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
+                         "%s: ER-Net inference does not fit on %s even one cell at a time (%s free); "
+                         "use --device cpu", ds->path ? ds->path : "dataset", be->name, f);
+            maps_clear (&m);
+            return NULL;
+          }
+        g_message ("ER-Net inference: batch %d does not fit on %s, using %d", B, be->name, fit);
+        B = fit;
+      }
+  }
   x = g_new (float, (gsize) B * P);
   o = g_new (float, (gsize) B * P);
   if (passes > 1)

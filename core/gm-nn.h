@@ -88,7 +88,7 @@ typedef enum
 
 /* Version of the GmNnBackend table; a backend module built against another
  * version is refused (gm-nn-device.c).  Bump it whenever the table changes. */
-#define GM_NN_BACKEND_ABI 2     /* 2: host_dgemm */
+#define GM_NN_BACKEND_ABI 3     /* 2: host_dgemm; 3: mem_info */
 
 struct _GmNnBackend
 {
@@ -255,6 +255,10 @@ struct _GmNnBackend
                           int k, double alpha, const double *a, int lda,
                           const double *b, int ldb, double beta, double *c,
                           int ldc);
+
+  /* ---- the backend's memory: free and total bytes (a GPU's, from the
+   * driver).  NULL where the backend has no memory of its own (the CPU). */
+  gboolean (*mem_info) (gpointer ctx, guint64 *free_bytes, guint64 *total_bytes);
 };
 
 /* The CPU reference backend (cblas_sgemm for the GEMMs).  New instance with

@@ -417,6 +417,133 @@ test_gene_head_checkpoints (void)
   g_assert_cmpmem (c, n * sizeof (float), d, n * sizeof (float));
 }
 
+/* A CPU backend that counts its allocations and reports a GPU's memory. */
+static guint64 fake_free, fake_total, counted_floats;
+static float *(*cpu_alloc) (gpointer ctx, gsize n);
+
+static float *
+counting_alloc (gpointer ctx,
+                gsize    n)
+{
+  counted_floats += n;
+  return cpu_alloc (ctx, n);
+}
+
+static gboolean
+fake_mem_info (gpointer  ctx,
+               guint64  *free_bytes,
+               guint64  *total_bytes)
+{
+  *free_bytes = fake_free;
+  *total_bytes = fake_total;
+  return TRUE;
+}
+
+static GmNnBackend *
+fake_gpu (void)
+{
+  GmNnBackend *be = gm_nn_backend_cpu ();
+
+  cpu_alloc = be->alloc;
+  be->alloc = counting_alloc;
+  be->mem_info = fake_mem_info;
+  return be;
+}
+
+/* gm_ernet_memory_bytes is exactly what a model and a forward/backward
+ * allocate, for both sizes of the test and with a gene head; it is affine
+ * in the batch. */
+static void
+test_memory_bytes (void)
+{
+  g_autoptr(GmNnBackend) be = fake_gpu ();
+
+  for (int k = 0; k < 3; k++)
+    {
+      GmErnetConfig cfg = gm_ernet_config (k == 2 ? GM_ERNET_COMPACT : GM_ERNET_TINY, 0);
+      int n = k == 0 ? 3 : 5, h = k == 0 ? 16 : 32;
+      g_autofree float *x = g_new0 (float, n * h * h), *dout = g_new0 (float, n * h * h);
+      GmErnet *net;
+      guint64 want, b1, b2, b3;
+
+      if (k == 1)
+        {
+          cfg.gene_head = 4;
+          cfg.head_h = cfg.head_w = h;
+        }
+      counted_floats = 0;
+      net = gm_ernet_new (be, &cfg);
+      gm_ernet_forward (net, TRUE, n, h, h, x, NULL);
+      gm_ernet_backward (net, dout);
+      want = gm_ernet_memory_bytes (net, n, h, h);
+      g_test_message ("ngf %d, n %d, %d × %d: %" G_GUINT64_FORMAT " bytes", cfg.ngf, n, h, h, want);
+      g_assert_cmpuint (want, ==, counted_floats * sizeof (float));
+      b1 = gm_ernet_memory_bytes (net, 1, h, h);
+      b2 = gm_ernet_memory_bytes (net, 2, h, h);
+      b3 = gm_ernet_memory_bytes (net, 3, h, h);
+      g_assert_cmpuint (b3 - b2, ==, b2 - b1);
+      gm_ernet_free (net);
+    }
+}
+
+/* On a backend with too little memory, training fails before any step with
+ * a message that names the batch that fits, and that batch trains;
+ * inference shrinks its batch instead (the same values, to rounding). */
+static void
+test_device_memory (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmNnBackend) be = fake_gpu ();
+  g_autoptr(GmErnetModel) model = NULL, small = NULL;
+  g_autofree float *a = NULL, *b = NULL;
+  gsize n = (gsize) gm_dataset_n_cells (fixture) * gm_dataset_n_genes (fixture);
+  GmErnetImputeOptions o;
+  GmErnetConfig cfg = gm_ernet_config (GM_ERNET_TINY, 0);
+  GmErnet *probe = gm_ernet_new (be, &cfg);
+  guint64 one, per;
+  const char *msg;
+
+  /* the check's sizes (gm-impute.c): 5/4 of the model's bytes + 256 MiB */
+  one = gm_ernet_memory_bytes (probe, 1, 8, 8) / 4 * 5 + (256u << 20);
+  per = gm_ernet_memory_bytes (probe, 2, 8, 8) / 4 * 5 + (256u << 20) - one;
+  gm_ernet_free (probe);
+  fake_total = 80ull << 30;
+  fake_free = one + 6 * per + per / 2;     /* 7 maps fit, 16 do not */
+
+  tiny_opts (&o, 2);
+  o.backend = be;
+  model = gm_ernet_model_train (fixture, layout, &o, &error);
+  g_assert_null (model);
+  g_assert_error (error, GM_ERROR, GM_ERROR_TOO_LARGE);
+  msg = error->message;
+  g_test_message ("%s", msg);
+  g_assert_true (strstr (msg, "batch 16") != NULL);
+  g_assert_true (strstr (msg, "batch 7 would fit (--batch 7)") != NULL);
+  g_clear_error (&error);
+
+  o.batch = 7;
+  small = gm_ernet_model_train (fixture, layout, &o, &error);
+  g_assert_no_error (error);
+
+  /* inference asks for all 60 cells at once (64 at most): it runs 7 at a time, with the same values */
+  fake_free = 1ull << 40;
+  a = gm_ernet_model_apply (small, fixture, &o, NULL, &error);
+  g_assert_no_error (error);
+  fake_free = one + 6 * per + per / 2;
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "*batch 60 does not fit*using 7*");
+  b = gm_ernet_model_apply (small, fixture, &o, NULL, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  /* the same up to the GEMMs' rounding, which depends on their sizes */
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (fabs ((double) a[i] - b[i]) / (1.0 + fabs ((double) a[i])), <, 1e-4);
+
+  fake_free = one / 2;
+  g_assert_null (gm_ernet_model_apply (small, fixture, &o, NULL, &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_TOO_LARGE);
+  g_assert_true (strstr (error->message, "use --device cpu") != NULL);
+}
+
 static void
 test_output_h5ad (void)
 {
@@ -575,6 +702,8 @@ main (int    argc,
   g_test_add_func ("/impute-ernet/recipe-steps", test_recipe_steps);
   g_test_add_func ("/impute-ernet/value-max", test_value_max);
   g_test_add_func ("/impute-ernet/gene-head-checkpoints", test_gene_head_checkpoints);
+  g_test_add_func ("/impute-ernet/memory-bytes", test_memory_bytes);
+  g_test_add_func ("/impute-ernet/device-memory", test_device_memory);
   g_test_add_func ("/impute-ernet/output-h5ad", test_output_h5ad);
   g_test_add_func ("/impute-ernet/bad-inputs", test_bad_inputs);
   rc = g_test_run ();

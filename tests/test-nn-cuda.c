@@ -502,6 +502,23 @@ test_host_dgemm (void)
   g_rand_free (r);
 }
 
+/* mem_info: the driver's free and total memory (none on the CPU stand-in). */
+static void
+test_mem_info (void)
+{
+  guint64 free_b = 0, total_b = 0;
+
+  if (gpu->mem_info == NULL)
+    {
+      g_assert_cmpstr (gpu->name, ==, "cpu");
+      return;
+    }
+  g_assert_true (gpu->mem_info (gpu->ctx, &free_b, &total_b));
+  g_print ("# %s: %.1f GiB free of %.1f GiB\n", gpu->name, free_b / 1073741824.0, total_b / 1073741824.0);
+  g_assert_cmpuint (free_b, >, 0);
+  g_assert_cmpuint (free_b, <=, total_b);
+}
+
 static void
 test_whiten (void)
 {
@@ -669,6 +686,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn-cuda/linear-bn", test_linear_bn);
   g_test_add_func ("/nn-cuda/whiten", test_whiten);
   g_test_add_func ("/nn-cuda/host-dgemm", test_host_dgemm);
+  g_test_add_func ("/nn-cuda/mem-info", test_mem_info);
   g_test_add_func ("/nn-cuda/loss-adam", test_loss_adam);
   g_test_add_func ("/nn-cuda/state", test_state);
   g_test_add_func ("/nn-cuda/train-tiny", test_train_tiny);

@@ -1349,6 +1349,25 @@ out:
   return ok;
 }
 
+static gboolean
+cuda_mem_info (gpointer  ctx,
+               guint64  *free_bytes,
+               guint64  *total_bytes)
+{
+  GmNnCuda *cu = enter (ctx);
+  size_t f = 0, t = 0;
+
+  (void) cu;
+  if (cudaMemGetInfo (&f, &t) != cudaSuccess)
+    {
+      (void) cudaGetLastError ();
+      return FALSE;
+    }
+  *free_bytes = f;
+  *total_bytes = t;
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ life cycle */
 
 static void
@@ -1649,5 +1668,6 @@ gm_nn_cuda_backend_new (unsigned int abi,
   b->loss_forward_backward = cuda_loss_forward_backward;
   b->adam_update = cuda_adam_update;
   b->host_dgemm = cuda_host_dgemm;
+  b->mem_info = cuda_mem_info;
   return b;
 }
