@@ -363,8 +363,20 @@ largest_batch (GmErnet *net,
   return (int) MIN (n, (guint64) want);
 }
 
-/* Checks a backend with memory of its own (a GPU) before the work starts:
- * training at batch B must fit, or the error names the batch that would. */
+/* The free and total memory of a backend with memory of its own (a GPU);
+ * FALSE where there is none or the driver does not say. */
+static gboolean
+device_memory (GmErnetModel *model,
+               guint64      *free_b,
+               guint64      *total_b)
+{
+  GmNnBackend *be = model->backend;
+
+  return be->mem_info != NULL && be->mem_info (be->ctx, free_b, total_b);
+}
+
+/* Checks a GPU before training: batch B must fit, or the error names the
+ * batch that would. */
 static gboolean
 check_device_memory (GmErnetModel *model,
                      const char   *path,
@@ -372,11 +384,10 @@ check_device_memory (GmErnetModel *model,
                      int           T,
                      GError      **error)
 {
-  GmNnBackend *be = model->backend;
   guint64 free_b = 0, total_b = 0, need;
   int fit;
 
-  if (be->mem_info == NULL || !be->mem_info (be->ctx, &free_b, &total_b))
+  if (!device_memory (model, &free_b, &total_b))
     return TRUE;
   need = batch_bytes (model->net, B, T);
   if (need <= free_b)
@@ -389,13 +400,42 @@ check_device_memory (GmErnetModel *model,
       g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
                    "%s: ER-Net training at batch %d on %d × %d maps needs about %s of memory on %s, "
                    "which has %s free of %s; batch %d would fit (--batch %d)",
-                   path, B, T, T, n, be->name, f, t, fit, fit);
+                   path, B, T, T, n, model->backend->name, f, t, fit, fit);
     else
       g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
                    "%s: ER-Net does not fit on %s even at batch 1 (%s free of %s); use --device cpu",
-                   path, be->name, f, t);
+                   path, model->backend->name, f, t);
   }
   return FALSE;
+}
+
+/* The inference batch: B, or on a GPU where B does not fit the largest that
+ * does (each cell's result does not depend on the batch); 0 with an error
+ * when not even one map fits. */
+static int
+fit_inference_batch (GmErnetModel *model,
+                     const char   *path,
+                     int           B,
+                     int           T,
+                     GError      **error)
+{
+  guint64 free_b = 0, total_b = 0;
+  int fit;
+
+  if (!device_memory (model, &free_b, &total_b) || batch_bytes (model->net, B, T) <= free_b)
+    return B;
+  fit = largest_batch (model->net, B, T, free_b);
+  if (fit < 1)
+    {
+      g_autofree char *f = gm_format_bytes (free_b);
+
+      g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
+                   "%s: ER-Net inference does not fit on %s even one cell at a time (%s free); "
+                   "use --device cpu", path, model->backend->name, f);
+      return 0;
+    }
+  g_message ("ER-Net inference: batch %d does not fit on %s, using %d", B, model->backend->name, fit);
+  return fit;
 }
 
 GmErnetModel *
@@ -639,30 +679,12 @@ gm_ernet_model_apply (GmErnetModel               *model,
   T = m.T;
   P = T * T;
   B = (int) MIN ((int64_t) B, MAX (n_cells, 1));
-  {
-    /* on a GPU, a smaller inference batch where the asked one does not
-     * fit (each cell's result does not depend on the batch) */
-    GmNnBackend *be = model->backend;
-    guint64 free_b, total_b;
-
-    if (be->mem_info != NULL && be->mem_info (be->ctx, &free_b, &total_b)
-        && batch_bytes (model->net, B, T) > free_b)
-      {
-        int fit = largest_batch (model->net, B, T, free_b);
-
-        if (fit < 1)
-          {
-            g_autofree char *f = gm_format_bytes (free_b);
-            g_set_error (error, GM_ERROR, GM_ERROR_TOO_LARGE,
-                         "%s: ER-Net inference does not fit on %s even one cell at a time (%s free); "
-                         "use --device cpu", ds->path ? ds->path : "dataset", be->name, f);
-            maps_clear (&m);
-            return NULL;
-          }
-        g_message ("ER-Net inference: batch %d does not fit on %s, using %d", B, be->name, fit);
-        B = fit;
-      }
-  }
+  B = fit_inference_batch (model, ds->path ? ds->path : "dataset", B, T, error);
+  if (B < 1)
+    {
+      maps_clear (&m);
+      return NULL;
+    }
   x = g_new (float, (gsize) B * P);
   o = g_new (float, (gsize) B * P);
   if (passes > 1)
