@@ -74,6 +74,44 @@ lognorm (float v,
   return total > 0 ? log1p (v * 1e4 / total) : 0.0;
 }
 
+/* log1p(CP10k) of one cell's values.  Counts are mostly small integers, so
+ * each distinct one costs a single logarithm per cell; the values are the
+ * ones lognorm() gives, bit for bit. */
+enum { LOG_CACHE = 128 };
+
+typedef struct
+{
+  double total;
+  double v[LOG_CACHE];
+  guchar done[LOG_CACHE];
+} LogCache;
+
+static inline void
+log_cache_reset (LogCache *c,
+                 double    total)
+{
+  c->total = total;
+  memset (c->done, 0, sizeof c->done);
+}
+
+static inline double
+log_cache_get (LogCache *c,
+               float     x)
+{
+  if (x >= 0.0f && x < (float) LOG_CACHE && x == (float) (int) x)
+    {
+      int i = (int) x;
+
+      if (!c->done[i])
+        {
+          c->v[i] = lognorm (x, c->total);
+          c->done[i] = 1;
+        }
+      return c->v[i];
+    }
+  return lognorm (x, c->total);
+}
+
 /* Per-gene mean and variance (population) of log1p(CP10k) over all cells;
  * only for the genes where @wanted[j] >= 0 when @wanted is not NULL (the
  * others get zeros), which spares a logarithm per stored value of the rest. */
@@ -91,6 +129,7 @@ gene_lognorm_stats (const GmDataset *ds,
   g_autofree double *sum = g_new0 (double, MAX (n_genes, 1));
   g_autofree double *sum2 = g_new0 (double, MAX (n_genes, 1));
   g_autofree int64_t *count = g_new0 (int64_t, MAX (n_genes, 1));
+  LogCache lc;
 
   if (vmin && vmax)
     for (int64_t j = 0; j < n_genes; j++)
@@ -99,23 +138,26 @@ gene_lognorm_stats (const GmDataset *ds,
         vmax[j] = -INFINITY;
       }
   for (int64_t i = 0; i < n_cells; i++)
-    for (int64_t k = X->indptr[i]; k < X->indptr[i + 1]; k++)
-      {
-        int32_t j = X->indices[k];
-        double v;
+    {
+      log_cache_reset (&lc, totals[i]);
+      for (int64_t k = X->indptr[i]; k < X->indptr[i + 1]; k++)
+        {
+          int32_t j = X->indices[k];
+          double v;
 
-        if (wanted != NULL && wanted[j] < 0)
-          continue;
-        v = lognorm (X->data[k], totals[i]);
-        sum[j] += v;
-        sum2[j] += v * v;
-        count[j]++;
-        if (vmin && vmax)
-          {
-            vmin[j] = MIN (vmin[j], v);
-            vmax[j] = MAX (vmax[j], v);
-          }
-      }
+          if (wanted != NULL && wanted[j] < 0)
+            continue;
+          v = log_cache_get (&lc, X->data[k]);
+          sum[j] += v;
+          sum2[j] += v * v;
+          count[j]++;
+          if (vmin && vmax)
+            {
+              vmin[j] = MIN (vmin[j], v);
+              vmax[j] = MAX (vmax[j], v);
+            }
+        }
+    }
   for (int64_t j = 0; j < n_genes; j++)
     {
       double m = n_cells > 0 ? sum[j] / n_cells : 0.0;
@@ -223,9 +265,7 @@ gm_gene_correlation_distance (const GmDataset  *ds,
   g_autofree double *sd = NULL;
   double *cov;
   int64_t bs = MIN (CORR_BLOCK_CELLS, MAX (n_cells, 1));
-  enum { SMALL_COUNTS = 128 };
-  double small_log[SMALL_COUNTS];
-  guchar small_done[SMALL_COUNTS];
+  LogCache lc;
 
   if (n < 1 || n > 1 << 20)
     {
@@ -267,28 +307,14 @@ gm_gene_correlation_distance (const GmDataset  *ds,
           double *row = block + b * n;
           int64_t cell = c0 + b;
 
-          /* counts are mostly small integers: one logarithm per distinct value */
-          memset (small_done, 0, sizeof small_done);
+          log_cache_reset (&lc, totals[cell]);
           for (int64_t k = X->indptr[cell]; k < X->indptr[cell + 1]; k++)
             {
               int32_t i = col_of[X->indices[k]];
               if (i >= 0)
                 {
-                  float x = X->data[k];
-                  double v;
+                  double v = log_cache_get (&lc, X->data[k]);
 
-                  if (x >= 0.0f && x < (float) SMALL_COUNTS && x == (float) (int) x)
-                    {
-                      int c = (int) x;
-                      if (!small_done[c])
-                        {
-                          small_log[c] = lognorm (x, totals[cell]);
-                          small_done[c] = 1;
-                        }
-                      v = small_log[c];
-                    }
-                  else
-                    v = lognorm (x, totals[cell]);
                   row[i] += v;
                   sum[i] += v;
                   sum2[i] += v * v;
