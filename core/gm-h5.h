@@ -44,6 +44,12 @@ char    **gm_h5_read_strings     (hid_t loc, const char *name, const char *file,
 gboolean  gm_h5_read_numbers     (hid_t loc, const char *name, const char *file, hid_t memtype,
                                   void *buf, int64_t expected, GError **error);
 /* Reads a contiguous 1-D range [offset, offset+count) into buf (memtype). */
+/* gm_h5_read_range decodes deflate (and shuffle + deflate) chunks on all
+ * cores (GENOMAP_H5_THREADS caps the threads); FALSE makes it leave all
+ * decoding to HDF5, for tests and benchmarks.  Process-wide. */
+void      gm_h5_set_parallel_decode (gboolean enabled);
+/* Chunks decoded that way since the process started (tests, benchmarks). */
+guint64   gm_h5_parallel_decoded_chunks (void);
 gboolean  gm_h5_read_range       (hid_t dset, hsize_t offset, hsize_t count, hid_t memtype,
                                   void *buf, const char *what, GError **error);
 /* Reads a rectangular block of a 2-D dataset into buf (row-major). */

@@ -1148,6 +1148,159 @@ test_errors_silent_in_threads (void)
   g_test_trap_assert_stderr ("");
 }
 
+/* ------------------------------------------------- parallel chunk decoding */
+
+/* Writes a 1-D dataset of n values of file type ftype in chunks of csize
+ * with the given filters (shuffle, then deflate if asked). */
+static void
+write_filtered (hid_t        file,
+                const char  *name,
+                hid_t        ftype,
+                hid_t        memtype,
+                const void  *values,
+                hsize_t      n,
+                hsize_t      csize,
+                gboolean     shuffle,
+                gboolean     deflate)
+{
+  hid_t space = H5Screate_simple (1, &n, NULL), dcpl = H5Pcreate (H5P_DATASET_CREATE), d;
+
+  H5Pset_chunk (dcpl, 1, &csize);
+  if (shuffle)
+    H5Pset_shuffle (dcpl);
+  if (deflate)
+    H5Pset_deflate (dcpl, 4);
+  d = H5Dcreate2 (file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  g_assert_cmpint (d, >=, 0);
+  g_assert_cmpint (H5Dwrite (d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), >=, 0);
+  H5Dclose (d);
+  H5Pclose (dcpl);
+  H5Sclose (space);
+}
+
+/* gm_h5_read_range through raw chunks inflated on several threads gives
+ * the bytes HDF5 gives: shuffle + deflate and deflate alone, 1-, 4- and
+ * 8-byte integers and floats read as float and int32, ranges starting and
+ * ending inside chunks, the partial last chunk, one chunk, no filter. */
+static void
+test_parallel_decode (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gm-h5-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "filtered.h5", NULL);
+  g_autoptr(GRand) r = g_rand_new_with_seed (9);
+  const hsize_t n = 100003, csize = 4096;
+  g_autofree gint64 *i64 = g_new (gint64, n);
+  g_autofree gint32 *i32 = g_new (gint32, n);
+  g_autofree float *f32 = g_new (float, n);
+  g_autofree double *f64 = g_new (double, n);
+  g_autofree guint8 *u8 = g_new (guint8, n);
+  const char *names[] = { "i64_shuf_gz", "i32_shuf_gz", "f32_gz", "f64_shuf_gz", "u8_shuf_gz", "i32_plain", "i64_onechunk" };
+  hsize_t ranges[][2] = { { 0, 100003 }, { 1, 100002 }, { 4095, 2 }, { 4095, 8200 }, { 12288, 4096 }, { 99000, 1003 }, { 37, 60000 } };
+  hid_t file;
+
+  for (hsize_t i = 0; i < n; i++)
+    {
+      /* UMI-like: mostly small, some large, a few negative (indices are not) */
+      i64[i] = g_rand_int_range (r, 0, 10) < 8 ? g_rand_int_range (r, 0, 30) : g_rand_int_range (r, -5000, 5000000);
+      i32[i] = (gint32) i64[i];
+      f32[i] = (float) g_rand_double_range (r, -1e3, 1e3);
+      f64[i] = g_rand_double_range (r, -1e6, 1e6);
+      u8[i] = (guint8) g_rand_int_range (r, 0, 256);
+    }
+  file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  write_filtered (file, names[0], H5T_STD_I64LE, H5T_NATIVE_INT64, i64, n, csize, TRUE, TRUE);
+  write_filtered (file, names[1], H5T_STD_I32LE, H5T_NATIVE_INT32, i32, n, csize, TRUE, TRUE);
+  write_filtered (file, names[2], H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, f32, n, csize, FALSE, TRUE);
+  write_filtered (file, names[3], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, f64, n, csize, TRUE, TRUE);
+  write_filtered (file, names[4], H5T_STD_U8LE, H5T_NATIVE_UINT8, u8, n, csize, TRUE, TRUE);
+  write_filtered (file, names[5], H5T_STD_I32LE, H5T_NATIVE_INT32, i32, n, csize, FALSE, FALSE);
+  write_filtered (file, names[6], H5T_STD_I64LE, H5T_NATIVE_INT64, i64, n, n, TRUE, TRUE);
+  H5Fclose (file);
+
+  g_setenv ("GENOMAP_H5_THREADS", "3", TRUE);
+  file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    for (guint q = 0; q < G_N_ELEMENTS (ranges); q++)
+      for (int m = 0; m < 2; m++)
+        {
+          g_autoptr(GError) error = NULL;
+          hid_t d = H5Dopen2 (file, names[k], H5P_DEFAULT);
+          hid_t mt = m == 0 ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;
+          hsize_t off = ranges[q][0], cnt = ranges[q][1];
+          g_autofree guint8 *a = g_malloc0 (cnt * 4), *b = g_malloc0 (cnt * 4);
+
+          guint64 before = gm_h5_parallel_decoded_chunks ();
+          guint64 chunks = (off + cnt - 1) / csize - off / csize + 1;
+
+          gm_h5_set_parallel_decode (TRUE);
+          g_assert_true (gm_h5_read_range (d, off, cnt, mt, a, names[k], &error));
+          g_assert_no_error (error);
+          /* the filtered datasets went through the chunk path when the range
+           * spans chunks; the unfiltered one and the single chunk never do */
+          g_assert_cmpuint (gm_h5_parallel_decoded_chunks () - before, ==,
+                            k < 5 && chunks > 1 ? chunks : 0);
+          gm_h5_set_parallel_decode (FALSE);
+          g_assert_true (gm_h5_read_range (d, off, cnt, mt, b, names[k], &error));
+          g_assert_no_error (error);
+          g_assert_cmpmem (a, cnt * 4, b, cnt * 4);
+          if (k == 1 && m == 1)     /* and they are the values written */
+            g_assert_cmpmem (a, cnt * 4, i32 + off, cnt * 4);
+          H5Dclose (d);
+        }
+  H5Fclose (file);
+  gm_h5_set_parallel_decode (TRUE);
+  g_unsetenv ("GENOMAP_H5_THREADS");
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A damaged compressed chunk gives an error naming the dataset and the
+ * chunk, not a crash or wrong values. */
+static void
+test_parallel_decode_corrupt (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gm-h5-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "corrupt.h5", NULL);
+  g_autoptr(GError) error = NULL;
+  const hsize_t n = 50000, csize = 4096;
+  g_autofree gint32 *v = g_new (gint32, n), *out = g_new (gint32, n);
+  hsize_t at = 3 * csize;
+  haddr_t addr = 0;
+  hsize_t size = 0;
+  unsigned mask = 0;
+  hid_t file, d;
+  FILE *fp;
+
+  for (hsize_t i = 0; i < n; i++)
+    v[i] = (gint32) (i % 17);
+  file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  write_filtered (file, "x", H5T_STD_I32LE, H5T_NATIVE_INT32, v, n, csize, TRUE, TRUE);
+  d = H5Dopen2 (file, "x", H5P_DEFAULT);
+  g_assert_cmpint (H5Dget_chunk_info_by_coord (d, &at, &mask, &addr, &size), >=, 0);
+  H5Dclose (d);
+  H5Fclose (file);
+  fp = fopen (path, "r+b");
+  g_assert_nonnull (fp);
+  fseek (fp, (long) (addr + size / 2), SEEK_SET);
+  fwrite ("\xff\x00\xff\x00\xff\x00\xff\x00", 1, 8, fp);
+  fclose (fp);
+
+  g_setenv ("GENOMAP_H5_THREADS", "2", TRUE);
+  gm_h5_set_parallel_decode (TRUE);
+  file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  d = H5Dopen2 (file, "x", H5P_DEFAULT);
+  g_assert_false (gm_h5_read_range (d, 0, n, H5T_NATIVE_INT32, out, "corrupt.h5: x", &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT);
+  g_test_message ("%s", error->message);
+  g_assert_true (strstr (error->message, "corrupt.h5: x") != NULL);
+  g_assert_true (strstr (error->message, "chunk 3 is corrupt") != NULL);
+  H5Dclose (d);
+  H5Fclose (file);
+  g_unsetenv ("GENOMAP_H5_THREADS");
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1166,6 +1319,8 @@ main (int    argc,
   g_test_add_func ("/hdf5/10x/v2-two-genomes", test_10x_v2_two_genomes);
   g_test_add_func ("/hdf5/10x/bad-index", test_10x_bad_index);
   g_test_add_func ("/hdf5/memory-limit", test_memory_limit);
+  g_test_add_func ("/hdf5/parallel-decode", test_parallel_decode);
+  g_test_add_func ("/hdf5/parallel-decode-corrupt", test_parallel_decode_corrupt);
   g_test_add_func ("/hdf5/h5ad/uns", test_h5ad_uns);
   g_test_add_func ("/hdf5/errors-silent-in-threads", test_errors_silent_in_threads);
   g_test_add_func ("/hdf5/cancel", test_cancel);
