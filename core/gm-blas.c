@@ -60,23 +60,42 @@ gm_blas_threads (void)
   return openblas_get_num_threads ();
 }
 
+/* OpenBLAS's idle threads spin (sched_yield) for 2^28 cycles, about 0.1 s,
+ * after every threaded call.  Our own worker pool runs between the GEMMs of a
+ * network step, and on few cores those spinning threads take its CPU: the
+ * compact ER-Net step at 32 × 32 runs about 20 % faster on 2 cores when they
+ * sleep at once (docs/performance.md, "BLAS threads"). */
+#define THREAD_TIMEOUT "4"
+
 void
 gm_blas_ensure_fast_kernels (char **argv)
 {
   const char *best = gm_blas_best_core_for_cpu ();
+  gboolean want_core, want_timeout;
 
-  if (best == NULL || g_getenv ("OPENBLAS_CORETYPE") != NULL || g_getenv (REEXEC_MARK) != NULL)
+  if (g_getenv (REEXEC_MARK) != NULL)
     return;
   /* GENOMAP_BLAS_PRETEND_GENERIC is a test hook: behave as on a CPU the library does not know. */
-  if (g_getenv ("GENOMAP_BLAS_PRETEND_GENERIC") == NULL &&
-      core_level (openblas_get_corename ()) >= core_level (best))
+  want_core = best != NULL && g_getenv ("OPENBLAS_CORETYPE") == NULL
+              && (g_getenv ("GENOMAP_BLAS_PRETEND_GENERIC") != NULL
+                  || core_level (openblas_get_corename ()) < core_level (best));
+  want_timeout = g_getenv ("OPENBLAS_THREAD_TIMEOUT") == NULL && openblas_get_num_threads () > 1;
+  if (!want_core && !want_timeout)
     return;
 
-  g_setenv ("OPENBLAS_CORETYPE", best, TRUE);
-  g_setenv (REEXEC_MARK, openblas_get_corename (), TRUE);
+  if (want_core)
+    g_setenv ("OPENBLAS_CORETYPE", best, TRUE);
+  if (want_timeout)
+    g_setenv ("OPENBLAS_THREAD_TIMEOUT", THREAD_TIMEOUT, TRUE);
+  /* what OpenBLAS had detected, or "" when only the timeout was arranged */
+  g_setenv (REEXEC_MARK, want_core ? openblas_get_corename () : "", TRUE);
   execv ("/proc/self/exe", argv);
-  /* If re-execution is impossible we carry on with the slow kernels. */
-  g_unsetenv ("OPENBLAS_CORETYPE");
+  /* If re-execution is impossible we carry on as we are. */
+  if (want_core)
+    g_unsetenv ("OPENBLAS_CORETYPE");
+  if (want_timeout)
+    g_unsetenv ("OPENBLAS_THREAD_TIMEOUT");
+  g_unsetenv (REEXEC_MARK);
 }
 
 char *
@@ -92,15 +111,25 @@ gm_blas_describe (void)
   if ((sp = strchr (config, ' ')) != NULL && (sp = strchr (sp + 1, ' ')) != NULL)
     *sp = '\0';
 
-  if (detected != NULL)
+  if (detected != NULL && *detected != '\0')
     how = g_strdup_printf ("chosen by GenoMap Studio: OpenBLAS detected only %s on this CPU", detected);
   else if (user != NULL)
     how = g_strdup ("chosen with OPENBLAS_CORETYPE");
   else
     how = g_strdup ("detected by OpenBLAS");
 
-  return g_strdup_printf ("%s, %s kernels (%s), %d thread%s", config,
-                          openblas_get_corename (), how,
-                          openblas_get_num_threads (),
-                          openblas_get_num_threads () == 1 ? "" : "s");
+  {
+    const char *timeout = g_getenv ("OPENBLAS_THREAD_TIMEOUT");
+    g_autofree char *idle = NULL;
+
+    if (openblas_get_num_threads () > 1)
+      idle = timeout == NULL ? g_strdup (", idle threads spin 2^28 cycles")
+             : g_strcmp0 (timeout, THREAD_TIMEOUT) == 0 && detected != NULL
+             ? g_strdup_printf (", idle threads sleep after 2^%s cycles (set by GenoMap Studio)", timeout)
+             : g_strdup_printf (", OPENBLAS_THREAD_TIMEOUT=%s", timeout);
+    return g_strdup_printf ("%s, %s kernels (%s), %d thread%s%s", config,
+                            openblas_get_corename (), how,
+                            openblas_get_num_threads (),
+                            openblas_get_num_threads () == 1 ? "" : "s", idle != NULL ? idle : "");
+  }
 }

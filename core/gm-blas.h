@@ -14,8 +14,11 @@ G_BEGIN_DECLS
  * falls back to generic SSE kernels (about 6× slower SGEMM).  When the kernels
  * picked are weaker than what the CPU supports and the user has not chosen
  * with OPENBLAS_CORETYPE, this sets OPENBLAS_CORETYPE and re-executes the
- * program once, so the library loads again with the right kernels.  Returns
- * only if no re-execution was needed (or it failed). */
+ * program once, so the library loads again with the right kernels.  With
+ * more than one BLAS thread and no OPENBLAS_THREAD_TIMEOUT of the user's, it
+ * also sets that to 4, so that idle BLAS threads sleep at once instead of
+ * spinning for ~0.1 s and taking the CPU of our own workers (gm-blas.c).
+ * Returns only if no re-execution was needed (or it failed). */
 void        gm_blas_ensure_fast_kernels (char **argv);
 
 /* The kernel family OpenBLAS uses now, e.g. "SkylakeX". */

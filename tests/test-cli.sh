@@ -62,6 +62,16 @@ if grep -q -w avx2 /proc/cpuinfo; then
 fi
 OPENBLAS_CORETYPE=Haswell "$cli" --version >"$tmp/out" 2>&1
 expect "the user's OPENBLAS_CORETYPE wins" "$tmp/out" "Haswell kernels (chosen with OPENBLAS_CORETYPE)"
+# With several BLAS threads, idle ones are made to sleep at once (gm-blas.c), unless the user chose
+if [ "$(nproc)" -gt 1 ] && [ -z "${OPENBLAS_NUM_THREADS:-}" ] && [ -z "${OMP_NUM_THREADS:-}" ]; then
+  env -u OPENBLAS_THREAD_TIMEOUT "$cli" --version >"$tmp/out" 2>&1
+  expect "idle BLAS threads sleep at once" "$tmp/out" "idle threads sleep after 2^4 cycles (set by GenoMap Studio)"
+  expect "kernels still detected by OpenBLAS" "$tmp/out" "kernels (detected by OpenBLAS\|kernels (chosen by GenoMap"
+  OPENBLAS_THREAD_TIMEOUT=12 "$cli" --version >"$tmp/out" 2>&1
+  expect "the user's OPENBLAS_THREAD_TIMEOUT wins" "$tmp/out" "OPENBLAS_THREAD_TIMEOUT=12"
+fi
+OPENBLAS_NUM_THREADS=1 "$cli" --version >"$tmp/out" 2>&1
+expect "one BLAS thread: nothing to arrange" "$tmp/out" "kernels ([a-zA-Z ]*), 1 thread$"
 
 # GenoMap layouts and figures
 check "layout" 0 "$cli" layout "$data/csr_counts.h5ad" -o "$tmp/layout.tsv" --seed 3
