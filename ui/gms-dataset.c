@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "gm-io.h"
+#include "gm-linalg.h"
+#include "gm-nn-device.h"
 #include "gms-dataset.h"
 #include "gms-session.h"
 
@@ -30,6 +32,7 @@ struct _GmsDataset
   GFile       *file;
   char        *path;
   char        *title;
+  char        *layout_device;            /* where a computed layout's products run; NULL = cpu */
 
   /* loading progress, written by the worker under progress_lock */
   GMutex       progress_lock;
@@ -267,6 +270,35 @@ compute_stats (const GmDataset *ds,
   stats->integer_counts = gm_csr_is_integer (&ds->X);
 }
 
+/* The layout, with its large products on the GPU when the device setting
+ * allows one and there is one (as genomap-cli layout --device auto); a
+ * missing GPU is no error here: the CPU computes it. */
+static GmLayout *
+compute_layout (GmsDataset            *self,
+                const GmDataset       *ds,
+                const GmLayoutOptions *lopts,
+                GError               **error)
+{
+  g_autoptr(GmNnBackend) gpu = NULL;
+  g_autofree char *notice = NULL;
+  GmLayout *layout;
+
+  if (self->layout_device != NULL && strcmp (self->layout_device, "cpu") != 0)
+    {
+      gpu = gm_nn_backend_open ("auto", &notice, NULL);
+      if (notice != NULL)
+        g_debug ("layout of %s on the CPU: %s", self->path, notice);
+      if (gpu != NULL && strcmp (gpu->name, "cpu") == 0)
+        g_clear_pointer (&gpu, gm_nn_backend_free);
+    }
+  if (gpu != NULL)
+    gm_linalg_set_accelerator (gpu, 0);
+  layout = gm_layout_compute (ds, lopts, error);
+  if (gpu != NULL)
+    gm_linalg_set_accelerator (NULL, 0);
+  return layout;
+}
+
 static gboolean
 load_in_thread (GmsDataset    *self,
                 GCancellable  *cancellable,
@@ -337,7 +369,7 @@ load_in_thread (GmsDataset    *self,
       lopts.progress = stage_progress_cb;
       lopts.progress_data = self;
       lopts.cancel = &self->cancel_flag;
-      layout = gm_layout_compute (ds, &lopts, error);
+      layout = compute_layout (self, ds, &lopts, error);
       if (layout == NULL)
         goto fail;
     }
@@ -419,6 +451,17 @@ load_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+void
+gms_dataset_set_layout_device (GmsDataset *self,
+                               const char *device)
+{
+  g_return_if_fail (GMS_IS_DATASET (self));
+  g_return_if_fail (!self->loaded);
+
+  g_free (self->layout_device);
+  self->layout_device = g_strdup (device);
 }
 
 void
@@ -891,6 +934,7 @@ gms_dataset_finalize (GObject *object)
 
   g_clear_object (&self->file);
   g_free (self->path);
+  g_free (self->layout_device);
   g_free (self->title);
   g_free (self->message);
   g_mutex_clear (&self->progress_lock);

@@ -32,6 +32,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GmsDataset, gms_dataset, GMS, DATASET, GObject)
 
 GmsDataset      *gms_dataset_new                 (GFile               *file);
+/* Before loading: "auto" or "cuda" let a computed layout's large products
+ * run on the GPU when there is one; "cpu" or NULL (the default) keep them
+ * on the processor. */
+void             gms_dataset_set_layout_device   (GmsDataset          *self,
+                                                  const char          *device);
 void             gms_dataset_load_async          (GmsDataset          *self,
                                                   GCancellable        *cancellable,
                                                   GAsyncReadyCallback  callback,

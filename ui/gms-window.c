@@ -396,6 +396,11 @@ gms_window_open_file (GmsWindow *self,
     }
   target = dataset_file_for (file);
   self->loading = gms_dataset_new (target);
+  if (self->settings != NULL)
+    {
+      g_autofree char *device = g_settings_get_string (self->settings, "device");
+      gms_dataset_set_layout_device (self->loading, device);
+    }
   self->cancellable = g_cancellable_new ();
 
   /* Translators: %s is a file name */

@@ -552,6 +552,43 @@ test_saved_layout_reused (void)
   g_assert_true (gms_dataset_get_layout_was_saved (dataset));
 }
 
+/* The layout device: "cpu", "auto" and "cuda" all open the dataset (never
+ * an error for want of a GPU) with the same layout. */
+static void
+test_layout_device (void)
+{
+  g_autofree char *path = data_path ("csr_counts.h5ad");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  const char *devices[] = { "cpu", "auto", "cuda" };
+  g_autoptr(GmsDataset) first = NULL;
+
+  for (guint d = 0; d < G_N_ELEMENTS (devices); d++)
+    {
+      g_autoptr(GmsDataset) dataset = gms_dataset_new (file);
+      g_autoptr(GError) error = NULL;
+      const GmLayout *a, *b;
+
+      gms_dataset_set_layout_device (dataset, devices[d]);
+      g_assert_true (gms_dataset_load_sync (dataset, NULL, &error));
+      g_assert_no_error (error);
+      if (first == NULL)
+        {
+          first = g_object_ref (dataset);
+          continue;
+        }
+      a = gms_dataset_get_layout (first);
+      b = gms_dataset_get_layout (dataset);
+      g_assert_cmpint (a->n_genes, ==, b->n_genes);
+      for (int i = 0; i < a->n_genes; i++)
+        {
+          g_assert_cmpstr (a->genes[i], ==, b->genes[i]);
+          /* 36 genes: every product is under gm_dgemm's GPU threshold, so
+           * the layouts are the same even where there is a GPU */
+          g_assert_cmpint (a->pixel[i], ==, b->pixel[i]);
+        }
+    }
+}
+
 static void
 test_errors (void)
 {
@@ -860,6 +897,7 @@ main (int    argc,
   g_test_add_func ("/ui/thumbnails", test_thumbnails);
   g_test_add_func ("/ui/export", test_export);
   g_test_add_func ("/ui/saved-layout", test_saved_layout_reused);
+  g_test_add_func ("/ui/layout-device", test_layout_device);
   g_test_add_func ("/ui/errors", test_errors);
   g_test_add_func ("/ui/dialogs", test_dialogs);
   g_test_add_func ("/ui/cancel-and-drop", test_cancel_and_drop);
