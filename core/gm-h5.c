@@ -952,7 +952,18 @@ read_range_chunks (hid_t        dset,
               *handled = FALSE;
               goto out;
             }
-          d.raw[k] = g_realloc (d.raw[k], d.raw_n[k]);
+          {
+            guint8 *grown = g_try_realloc (d.raw[k], d.raw_n[k]);
+
+            if (grown == NULL)
+              {
+                gm_h5_set_error (error, GM_ERROR_INVALID_INPUT, what,
+                                 "compressed chunk %" G_GUINT64_FORMAT " claims %" G_GUINT64_FORMAT " bytes",
+                                 (guint64) (g0 + k), (guint64) d.raw_n[k]);
+                goto out;
+              }
+            d.raw[k] = grown;
+          }
           if (H5Dread_chunk (dset, H5P_DEFAULT, &at, &d.mask[k], d.raw[k]) < 0)
             {
               gm_h5_set_error (error, GM_ERROR_INVALID_INPUT, what, "cannot read a compressed chunk");
@@ -964,7 +975,8 @@ read_range_chunks (hid_t        dset,
       d.next = 0;
       d.failed = 0;
       for (int t = 1; t < nt; t++)
-        pool[t] = g_thread_new ("gm-inflate", decode_worker, &d);
+        if ((pool[t] = g_thread_try_new ("gm-inflate", decode_worker, &d, NULL)) == NULL)
+          nt = t;       /* no more threads: the ones there share the work */
       decode_worker (&d);
       for (int t = 1; t < nt; t++)
         g_thread_join (pool[t]);
