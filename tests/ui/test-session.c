@@ -26,30 +26,10 @@
 
 #define TIMEOUT_S 120
 
+#include "gms-test-util.h"
+
 static char *tmpdir;
 
-static char *
-data_path (const char *name)
-{
-  const char *dir = g_getenv ("GM_TEST_DATA");
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  g_error ("timed out waiting for %s", (const char *) data);
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_UNTIL(cond, what)                                            \
-  G_STMT_START {                                                          \
-    guint _id = g_timeout_add_seconds (TIMEOUT_S, timeout_cb, (gpointer) what); \
-    while (!(cond))                                                       \
-      g_main_context_iteration (NULL, TRUE);                              \
-    g_source_remove (_id);                                                \
-  } G_STMT_END
 
 static GmsWindow *
 open_window_with (const char *path)
@@ -133,7 +113,7 @@ pixel_of (GmsDataset *dataset,
 static void
 test_session_round_trip (void)
 {
-  g_autofree char *fixture = data_path ("csr_counts.h5ad");
+  g_autofree char *fixture = gms_test_data_path ("csr_counts.h5ad");
   g_autofree char *session = g_build_filename (tmpdir, "work-session.h5ad", NULL);
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
   g_autoptr(GmDataset) counts = gm_read (fixture, NULL, NULL);
@@ -441,7 +421,7 @@ test_session_round_trip (void)
 static void
 test_session_without_imputation (void)
 {
-  g_autofree char *fixture = data_path ("csr_counts.h5ad");
+  g_autofree char *fixture = gms_test_data_path ("csr_counts.h5ad");
   g_autofree char *session = g_build_filename (tmpdir, "plain-session.h5ad", NULL);
   g_autofree char *bad = g_build_filename (tmpdir, "no-such-folder", "x.h5ad", NULL);
   g_autoptr(GmDataset) counts = gm_read (fixture, NULL, NULL);

@@ -31,31 +31,10 @@
 #define VIEW_SIZE 240
 #define TIMEOUT_S 60
 
+#include "gms-test-util.h"
+
 static char *tmpdir;
 
-static char *
-data_path (const char *name)
-{
-  const char *dir = g_getenv ("GM_TEST_DATA");
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  g_error ("timed out waiting for %s", (const char *) data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main loop until @done (a gboolean function of @obj) is TRUE. */
-#define WAIT_UNTIL(cond, what)                                            \
-  G_STMT_START {                                                          \
-    guint _id = g_timeout_add_seconds (TIMEOUT_S, timeout_cb, (gpointer) what); \
-    while (!(cond))                                                       \
-      g_main_context_iteration (NULL, TRUE);                              \
-    g_source_remove (_id);                                                \
-  } G_STMT_END
 
 static void
 wait_for_draw (GtkWidget *widget)
@@ -69,7 +48,7 @@ wait_for_draw (GtkWidget *widget)
 static GmsWindow *
 open_window_with (const char *fixture)
 {
-  g_autofree char *path = data_path (fixture);
+  g_autofree char *path = gms_test_data_path (fixture);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   GmsWindow *window = gms_window_new (NULL);
 
@@ -113,7 +92,7 @@ compare_with_golden (GdkTexture *texture,
                      const char *name)
 {
   g_autofree char *golden_path = NULL;
-  g_autofree char *dir = data_path ("golden");
+  g_autofree char *dir = gms_test_data_path ("golden");
   g_autoptr(GdkTexture) golden = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree guint32 *a = NULL;
@@ -341,7 +320,7 @@ thumbnail_ready_cb (GmsDataset  *dataset,
 static void
 test_thumbnails (void)
 {
-  g_autofree char *path = data_path ("csr_counts.h5ad");
+  g_autofree char *path = gms_test_data_path ("csr_counts.h5ad");
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GmsDataset) dataset = gms_dataset_new (file);
   g_autoptr(GError) error = NULL;
@@ -428,7 +407,7 @@ test_export (void)
     g_autofree char *app_png = g_build_filename (tmpdir, "means-app.png", NULL);
     g_autofree char *cli_png = g_build_filename (tmpdir, "means-cli.png", NULL);
     g_autofree char *layout = g_build_filename (tmpdir, "layout.tsv", NULL);
-    g_autofree char *input = data_path ("csr_counts.h5ad");
+    g_autofree char *input = gms_test_data_path ("csr_counts.h5ad");
     g_autofree char *diff_out = NULL;
     g_autoptr(GdkTexture) a = NULL;
     g_autoptr(GdkTexture) b = NULL;
@@ -557,7 +536,7 @@ test_saved_layout_reused (void)
 static void
 test_layout_device (void)
 {
-  g_autofree char *path = data_path ("csr_counts.h5ad");
+  g_autofree char *path = gms_test_data_path ("csr_counts.h5ad");
   g_autoptr(GFile) file = g_file_new_for_path (path);
   const char *devices[] = { "cpu", "auto", "cuda" };
   g_autoptr(GmsDataset) first = NULL;
@@ -592,8 +571,8 @@ test_layout_device (void)
 static void
 test_errors (void)
 {
-  g_autofree char *path = data_path ("broken_truncated.h5ad");
-  g_autofree char *good = data_path ("csr_counts.h5ad");
+  g_autofree char *path = gms_test_data_path ("broken_truncated.h5ad");
+  g_autofree char *good = gms_test_data_path ("csr_counts.h5ad");
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFile) good_file = g_file_new_for_path (good);
   g_autoptr(GmsDataset) dataset = gms_dataset_new (file);
@@ -650,7 +629,7 @@ static void
 test_cancel_and_drop (void)
 {
   g_autofree char *big = g_build_filename (tmpdir, "cancel.h5ad", NULL);
-  g_autofree char *good = data_path ("csr_counts.h5ad");
+  g_autofree char *good = gms_test_data_path ("csr_counts.h5ad");
   const char *cli = g_getenv ("GM_CLI");
   const char *argv_sim[] = { cli, "simulate", "--splat", "--cells", "6000", "--genes", "1500", "-o", big, NULL };
   g_autoptr(GError) error = NULL;
