@@ -30,7 +30,6 @@
 
 static char *tmpdir;
 
-
 static GmsWindow *
 open_window_with (const char *path)
 {

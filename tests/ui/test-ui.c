@@ -35,7 +35,6 @@
 
 static char *tmpdir;
 
-
 static void
 wait_for_draw (GtkWidget *widget)
 {
