@@ -579,10 +579,10 @@ static char *imp_output, *imp_method;
 static gint64 imp_seed;
 static int imp_threads, imp_k, imp_pcs, imp_t = -1;
 static char *imp_layout, *imp_model, *imp_device, *imp_save_ckpt, *imp_ckpt;
-static int imp_steps = -1, imp_batch = -1, imp_gene_head = -1;
+static int imp_steps = -1, imp_batch = -1, imp_gene_head = -1, imp_target_k = -1;
 static double imp_lr = -1.0, imp_value_max = -1.0;
 static gboolean imp_keep_observed;
-static char *imp_loss, *imp_inference;
+static char *imp_loss, *imp_inference, *imp_target;
 
 static void
 on_ernet_progress (int         step,
@@ -644,10 +644,12 @@ impute_ernet (GOptionContext *ctx,
     return usage_error (ctx, "--value-max must be in (0, 1]");
   if (imp_gene_head < -1 || imp_gene_head > 4096)
     return usage_error (ctx, "--gene-head takes 0 (off) to 4096 units");
+  if (imp_target_k == 0 || imp_target_k < -1)
+    return usage_error (ctx, "--target-k must be positive");
   if (imp_ckpt != NULL && (imp_layout != NULL || imp_model != NULL || imp_steps > 0 || imp_lr > 0
-                           || imp_value_max > 0 || imp_gene_head >= 0))
+                           || imp_value_max > 0 || imp_gene_head >= 0 || imp_target != NULL || imp_target_k > 0))
     return usage_error (ctx, "--checkpoint takes the model, layout and scale from the file: "
-                             "it excludes --layout, --model, --steps, --lr, --value-max and --gene-head");
+                             "it excludes --layout, --model, --steps, --lr, --value-max, --gene-head, --target and --target-k");
   if (imp_steps > 0)
     eo.steps = imp_steps;
   if (imp_batch > 0)
@@ -670,6 +672,21 @@ impute_ernet (GOptionContext *ctx,
         eo.loss = GM_ERNET_LOSS_HIDDEN_MSE;
       else
         return usage_error (ctx, "--loss must be paper, mse or hidden-mse");
+    }
+  if (imp_target != NULL)
+    {
+      if (g_strcmp0 (imp_target, "self") == 0)
+        eo.target = GM_ERNET_TARGET_SELF;
+      else if (g_strcmp0 (imp_target, "neighbours") == 0 || g_strcmp0 (imp_target, "neighbors") == 0)
+        eo.target = GM_ERNET_TARGET_NEIGHBOURS;
+      else
+        return usage_error (ctx, "--target must be self or neighbours, not '%s'", imp_target);
+    }
+  if (imp_target_k > 0)
+    {
+      if (eo.target != GM_ERNET_TARGET_NEIGHBOURS)
+        return usage_error (ctx, "--target-k applies to --target neighbours only");
+      eo.target_k = imp_target_k;
     }
   if (imp_inference != NULL)
     {
@@ -776,6 +793,8 @@ cmd_impute (int    argc,
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_ckpt, "ernet: apply this trained model (no training)", "C" },
     { "keep-observed", 0, 0, G_OPTION_ARG_NONE, &imp_keep_observed, "ernet: keep the observed non-zero counts", NULL },
     { "loss", 0, 0, G_OPTION_ARG_STRING, &imp_loss, "ernet: training loss, paper (L1 + 0.02 DFT L1, spec §4), mse or hidden-mse", "LOSS" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &imp_target, "ernet: what the network learns to output: self (the cell's own map, spec §1.4) or neighbours (the mean map of its nearest cells, our extension)", "TARGET" },
+    { "target-k", 0, 0, G_OPTION_ARG_INT, &imp_target_k, "ernet: nearest cells in the neighbours target (default 30)", "K" },
     { "inference", 0, 0, G_OPTION_ARG_STRING, &imp_inference, "ernet: direct (one forward, spec §6) or masked (each observed value predicted from its context)", "MODE" },
     { NULL }
   };
@@ -826,8 +845,9 @@ cmd_impute (int    argc,
   if (strcmp (imp_method != NULL ? imp_method : "knn", "ernet") == 0)
     return impute_ernet (ctx, argv[1], &progress);
   if (imp_layout != NULL || imp_model != NULL || imp_steps != -1 || imp_batch != -1 || imp_lr != -1.0
-      || imp_value_max != -1.0 || imp_gene_head != -1 || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed)
-    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --value-max, --gene-head, --device, --save-checkpoint, "
+      || imp_value_max != -1.0 || imp_gene_head != -1 || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed
+      || imp_target != NULL || imp_target_k != -1)
+    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --value-max, --gene-head, --target, --target-k, --device, --save-checkpoint, "
                              "--checkpoint and --keep-observed apply to --method ernet only");
 
   gm_baseline_params_init (&bp, method);

@@ -581,6 +581,43 @@ magic (const GmCsr            *counts,
   return x;
 }
 
+int32_t *
+gm_cell_neighbours (const GmCsr  *counts,
+                    int           k,
+                    int           n_pcs,
+                    int           n_hvg,
+                    guint64       seed,
+                    const gint   *cancel,
+                    GError      **error)
+{
+  GmBaselineParams p;
+  g_autofree float *scores = NULL, *dist = NULL;
+  g_autofree int32_t *idx = NULL;
+  int n_comp = 0;
+
+  if (k < 1 || counts->n_rows <= k)
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
+                   "%" G_GINT64_FORMAT " cells are too few for %d neighbours each", counts->n_rows, k);
+      return NULL;
+    }
+  gm_baseline_params_init (&p, GM_BASELINE_KNN);
+  p.n_pcs = MAX (n_pcs, 1);
+  p.n_hvg = MAX (n_hvg, 1);
+  p.seed = seed;
+  scores = pca_scores (counts, &p, &n_comp, error);
+  if (scores == NULL)
+    return NULL;
+  idx = g_new (int32_t, (gsize) counts->n_rows * k);
+  dist = g_new (float, (gsize) counts->n_rows * k);
+  if (cancelled (cancel) || !knn_exact (scores, counts->n_rows, MAX (n_comp, 1), k, idx, dist, cancel))
+    {
+      g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "cancelled");
+      return NULL;
+    }
+  return g_steal_pointer (&idx);
+}
+
 float *
 gm_impute_baseline (const GmCsr             *counts,
                     const GmBaselineParams  *p,

@@ -261,9 +261,7 @@ build_params (GmErnet *net)
     {
       int K = net->cfg.gene_head, HW = net->cfg.head_h * net->cfg.head_w;
 
-      int F = 2 * c3 * (net->cfg.head_h / 4) * (net->cfg.head_w / 4);
-
-      net->head0 = add_layer (net, "gene_head.0", 2, K, F, 0, 0, K);
+      net->head0 = add_layer (net, "gene_head.0", 2, K, HW, 0, 0, K);
       net->head2 = add_layer (net, "gene_head.2", 2, HW, K, 0, 0, HW);
     }
 }
@@ -722,8 +720,8 @@ gm_ernet_memory_bytes (GmErnet *net,
 
 /* ------------------------------------------------------------ forward */
 
-static void head_forward  (GmErnet *net, int n, int p4, int p1);
-static void head_backward (GmErnet *net, int n, int p4, int p1);
+static void head_forward  (GmErnet *net, int n, int p1);
+static void head_backward (GmErnet *net, int n, int p1);
 
 static GmNnConv
 conv3x3 (int cin,
@@ -988,28 +986,29 @@ gm_ernet_forward (GmErnet     *net,
   be->conv2d_forward (ctx, &cu3, n, h + 6, w + 6, net->pad3.v, PV (net, net->up3.w),
                       PV (net, net->up3.b), net->out.v);
   if (net->cfg.gene_head > 0)
-    head_forward (net, n, h4 * w4, h * w);
+    head_forward (net, n, h * w);
   be->act_forward (ctx, GM_NN_ACT_TANH, net->out.n, net->out.v, net->out.v);
   net->have_fwd = TRUE;
   if (out_host != NULL)
     be->download (ctx, out_host, net->out.v, net->out.n);
 }
 
-/* Gene head, forward: hm = W2 · relu (W0 · flat (cb[0].out) + b0) + b2,
- * added to the output's pre-activation.  The bottleneck is taken whole
- * (C × h/4 × w/4 per map), not pooled: what tells cell types apart is
- * which genes — which positions — are on. */
+/* Gene head, forward: hm = W2 · relu (W0 · flat (pre) + b0) + b2, added to
+ * the output's pre-activation.  Its input is the whitened input map "pre"
+ * (the first layer's output: the map centred and decorrelated), taken whole:
+ * what tells cell types apart is which genes — which positions — are on.
+ * (Session 3 fed it the bottleneck instead; the convolutions in between
+ * slowed its learning several-fold, docs/performance.md.) */
 static void
 head_forward (GmErnet *net,
               int      n,
-              int      p4,
               int      p1)
 {
   GmNnBackend *be = net->be;
   gpointer ctx = be->ctx;
-  int F = 2 * net->c3 * p4, K = net->cfg.gene_head;
+  int K = net->cfg.gene_head;
 
-  be->linear_forward (ctx, n, F, K, net->cb[0].out.v, PV (net, net->head0.w), PV (net, net->head0.b),
+  be->linear_forward (ctx, n, p1, K, net->pre.v, PV (net, net->head0.w), PV (net, net->head0.b),
                       net->hzpre.v);
   be->act_forward (ctx, GM_NN_ACT_RELU, net->hzpre.n, net->hzpre.v, net->hz.v);
   be->linear_forward (ctx, n, K, p1, net->hz.v, PV (net, net->head2.w), PV (net, net->head2.b),
@@ -1018,22 +1017,21 @@ head_forward (GmErnet *net,
 }
 
 /* Gene head, backward from out.g (dL/d pre-activation); accumulates into
- * cb[0].out.g. */
+ * pre.g. */
 static void
 head_backward (GmErnet *net,
                int      n,
-               int      p4,
                int      p1)
 {
   GmNnBackend *be = net->be;
   gpointer ctx = be->ctx;
-  int F = 2 * net->c3 * p4, K = net->cfg.gene_head;
+  int K = net->cfg.gene_head;
 
   be->linear_backward (ctx, n, K, p1, net->hz.v, PV (net, net->head2.w), net->out.g, net->hz.g,
                        GV (net, net->head2.w), GV (net, net->head2.b));
   be->act_backward (ctx, GM_NN_ACT_RELU, net->hz.n, net->hz.v, net->hz.g, net->hzpre.g);
-  be->linear_backward (ctx, n, F, K, net->cb[0].out.v, PV (net, net->head0.w), net->hzpre.g,
-                       net->cb[0].out.g, GV (net, net->head0.w), GV (net, net->head0.b));
+  be->linear_backward (ctx, n, p1, K, net->pre.v, PV (net, net->head0.w), net->hzpre.g,
+                       net->pre.g, GV (net, net->head0.w), GV (net, net->head0.b));
 }
 
 static void
@@ -1082,7 +1080,7 @@ backward_from_dout (GmErnet *net)
 
   be->act_backward (ctx, GM_NN_ACT_TANH, net->out.n, net->out.v, net->dout, net->out.g);
   if (net->cfg.gene_head > 0)
-    head_backward (net, n, h4 * w4, h * w);
+    head_backward (net, n, h * w);
   be->conv2d_backward (ctx, &cu3, n, h + 6, w + 6, net->pad3.v, PV (net, net->up3.w), net->out.g,
                        net->pad3.g, GV (net, net->up3.w), GV (net, net->up3.b));
   be->reflect_pad_backward (ctx, n * c1, h, w, 3, net->pad3.g, net->u2.g);

@@ -27,9 +27,9 @@ typedef struct
   int dfa_reduction;    /* CA/PA hidden = c3 / dfa_reduction (8) */
   int cbam_reduction;   /* CBAM MLP hidden = max(C / cbam_reduction, 1) (16) */
   /* Gene head (our extension; 0 = off, the published network): K hidden
-   * units.  The whole bottleneck after the first CBAM (2·c3 × h/4 × w/4)
-   * goes through linear → K, ReLU and linear K → head_h·head_w, and that
-   * map is added to the output before the tanh.  It gives each pixel — each
+   * units.  The whitened input map (the first layer's output, h × w) goes
+   * through linear → K, ReLU and linear K → head_h·head_w, and that map is
+   * added to the output before the tanh.  It gives each pixel — each
    * gene — its own weights, which convolutions, being the same at every
    * position, cannot: a learnt low-rank "what this kind of cell expresses
    * here".  A network with a head runs on head_h × head_w maps only. */

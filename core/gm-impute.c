@@ -9,13 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gm-baselines.h"
 #include "gm-impute.h"
 #include "gm-nn-device.h"
 #include "gm-random.h"
 
 #define PLACEHOLDER 0.999f
 #define CKPT_MAGIC "GMERNET1"
-#define CKPT_FORMAT 2     /* 1: no gene head (read too) */
+#define CKPT_FORMAT 3     /* 1: no gene head; 2: gene head on the bottleneck (both read
+                           * when they have no head) */
 
 struct _GmErnetModel
 {
@@ -37,6 +39,8 @@ gm_ernet_impute_options_init (GmErnetImputeOptions *opts)
   opts->lr = 2e-4;
   opts->value_max = 0.5;
   opts->infer_batch = 64;
+  opts->target = GM_ERNET_TARGET_SELF;
+  opts->target_k = 30;
 }
 
 void
@@ -253,6 +257,22 @@ fill_map (const Maps      *m,
   return nz;
 }
 
+/* Adds w · clamp (v, 0, 1) of cell i's non-zero pixels to map. */
+static void
+add_map (const Maps      *m,
+         const GmDataset *ds,
+         int64_t          i,
+         float            w,
+         float           *map)
+{
+  for (int64_t k = ds->X.indptr[i]; k < ds->X.indptr[i + 1]; k++)
+    {
+      int32_t p = m->gene_pix[ds->X.indices[k]];
+      if (p >= 0 && ds->X.data[k] > 0)
+        map[p] += w * (float) MIN (to_log (ds->X.data[k], m->lib[i]) * m->inv_scale, 1.0);
+    }
+}
+
 static gboolean
 is_inside (const Maps *m,
            int         p)
@@ -454,15 +474,19 @@ gm_ernet_model_train (const GmDataset            *ds,
   g_autofree int *cand = NULL;
   g_autofree float *x = NULL, *y = NULL, *o = NULL;
   g_autofree guint8 *sel = NULL;
+  g_autofree int32_t *nbr = NULL;
+  int K = 0;
   gint64 t0;
   gboolean ok = TRUE;
 
   if (opts->batch < 1 || !(opts->lr > 0) || !isfinite (opts->lr)
-      || !(opts->value_max > 0 && opts->value_max <= 1) || opts->gene_head < 0 || opts->gene_head > 4096)
+      || !(opts->value_max > 0 && opts->value_max <= 1) || opts->gene_head < 0 || opts->gene_head > 4096
+      || (opts->target == GM_ERNET_TARGET_NEIGHBOURS && opts->target_k < 1))
     {
       g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
                    "ER-Net training needs batch ≥ 1, a positive learning rate, "
-                   "a value range in (0, 1] and a gene head of 0 to 4096 units");
+                   "a value range in (0, 1], a gene head of 0 to 4096 units "
+                   "and at least one neighbour for the neighbours target");
       return NULL;
     }
   if (n_cells < 1)
@@ -470,6 +494,23 @@ gm_ernet_model_train (const GmDataset            *ds,
       g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT, "%s: no cells to train on",
                    ds->path ? ds->path : "dataset");
       return NULL;
+    }
+  if (opts->target == GM_ERNET_TARGET_NEIGHBOURS)
+    {
+      g_autoptr(GError) err = NULL;
+
+      K = opts->target_k;
+      nbr = gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &err);
+      if (nbr == NULL)
+        {
+          if (g_error_matches (err, GM_ERROR, GM_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&err));
+          else
+            g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                         "%s: the neighbours target needs more cells than its %d neighbours (%" G_GINT64_FORMAT " cells)",
+                         ds->path ? ds->path : "dataset", K, n_cells);
+          return NULL;
+        }
     }
   if (!maps_init (&m, layout, ds, error))
     return NULL;
@@ -550,6 +591,12 @@ gm_ernet_model_train (const GmDataset            *ds,
               cand[d] = cand[k];
               cand[k] = tp;
               xb[cand[d]] = PLACEHOLDER;
+            }
+          if (nbr != NULL)
+            {
+              memset (yb, 0, sizeof (float) * P);
+              for (int h = 0; h < K; h++)
+                add_map (&m, ds, nbr[cell * K + h], 1.f / (float) K, yb);
             }
         }
       if (sel != NULL)
@@ -793,6 +840,12 @@ gm_ernet_loss_name (GmErnetLoss loss)
 }
 
 const char *
+gm_ernet_target_name (GmErnetTarget target)
+{
+  return target == GM_ERNET_TARGET_NEIGHBOURS ? "neighbours" : "self";
+}
+
+const char *
 gm_ernet_inference_name (GmErnetInference inference)
 {
   return inference == GM_ERNET_INFER_MASKED ? "masked" : "direct";
@@ -831,6 +884,9 @@ gm_ernet_annotate (GmDataset                  *ds,
       set_uns (ds, "genomap_impute_loss", g_strdup (gm_ernet_loss_name (opts->loss)));
       set_uns (ds, "genomap_impute_gene_head", g_strdup_printf ("%d", opts->gene_head));
       set_uns (ds, "genomap_impute_value_max", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", opts->value_max)));
+      set_uns (ds, "genomap_impute_target", g_strdup (gm_ernet_target_name (opts->target)));
+      if (opts->target == GM_ERNET_TARGET_NEIGHBOURS)
+        set_uns (ds, "genomap_impute_target_k", g_strdup_printf ("%d", opts->target_k));
     }
   set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", model->steps));
   set_uns (ds, "genomap_impute_device", g_strdup (model->backend->name));
@@ -1156,7 +1212,7 @@ gm_ernet_checkpoint_load_full (const char                 *path,
   r.len = len - 32;
   take (&r, magic, 8);
   format = get_u32 (&r);
-  if (format != 1 && format != CKPT_FORMAT)
+  if (format < 1 || format > CKPT_FORMAT)
     {
       g_set_error (error, GM_ERROR, GM_ERROR_UNSUPPORTED,
                    "%s: ER-Net checkpoint format %u is not supported (this program reads format %d)", path,
@@ -1173,6 +1229,13 @@ gm_ernet_checkpoint_load_full (const char                 *path,
       cfg.gene_head = get_i32 (&r);
       cfg.head_h = get_i32 (&r);
       cfg.head_w = get_i32 (&r);
+      if (format == 2 && cfg.gene_head > 0 && !r.bad)
+        {
+          g_set_error (error, GM_ERROR, GM_ERROR_UNSUPPORTED,
+                       "%s: this checkpoint's gene head reads the network's bottleneck, as GenoMap Studio %s "
+                       "made it; this version's reads the input map: train the model again", path, version);
+          return NULL;
+        }
     }
   steps = get_i32 (&r);
   scale = get_f64 (&r);

@@ -80,6 +80,24 @@ typedef enum
 
 #define GM_ERNET_MASKED_PASSES 4
 
+/* What the network learns to output.  SELF is spec §1.4: the cell's own
+ * observed map (Noise2Self-like: the input is that map with part of it
+ * hidden).  NEIGHBOURS (our extension) keeps the input and the dropout
+ * simulation but makes the target the mean map of the cell's target_k
+ * nearest other cells (gm_cell_neighbours: 10 principal components of the
+ * 2 000 most variable genes): a Noise2Noise target, a second noisy view of
+ * the same kind of cell whose counting noise is independent of the input.
+ * The network then learns E[expression | the cell's own map], which borrows
+ * what the dataset knows about cells like it; inference still sees one cell
+ * at a time, so a checkpoint applies to new cells unchanged.  Why: on sparse
+ * data the cell's own values are mostly zeros, and a network asked to
+ * reproduce them learns little (docs/performance.md, "ER-Net accuracy"). */
+typedef enum
+{
+  GM_ERNET_TARGET_SELF,
+  GM_ERNET_TARGET_NEIGHBOURS,
+} GmErnetTarget;
+
 typedef struct _GmErnetModel GmErnetModel;
 
 typedef struct
@@ -87,6 +105,8 @@ typedef struct
   GmErnetPreset preset;        /* default GM_ERNET_COMPACT */
   GmErnetLoss   loss;          /* default GM_ERNET_LOSS_PAPER */
   GmErnetInference inference;  /* default GM_ERNET_INFER_DIRECT */
+  GmErnetTarget target;        /* default GM_ERNET_TARGET_SELF */
+  int           target_k;      /* neighbours in the NEIGHBOURS target; default 30 */
   int           ngf;           /* GM_ERNET_COMPACT only; ≤ 0 = 16 */
   int           steps;         /* ≤ 0 (the default): the model's recipe,
                                 * gm_ernet_recipe_steps () */
@@ -175,10 +195,11 @@ void          gm_ernet_annotate     (GmDataset                  *ds,
                                      const char                 *checkpoint);
 
 /* The names the CLI and the application use: "paper", "compact", "tiny";
- * "paper", "mse", "hidden-mse"; "direct", "masked". */
+ * "paper", "mse", "hidden-mse"; "direct", "masked"; "self", "neighbours". */
 const char   *gm_ernet_preset_name    (GmErnetPreset    preset);
 const char   *gm_ernet_loss_name      (GmErnetLoss      loss);
 const char   *gm_ernet_inference_name (GmErnetInference inference);
+const char   *gm_ernet_target_name    (GmErnetTarget    target);
 
 /* Adds (or replaces) the var boolean column "genomap_imputed". */
 void          gm_ernet_mark_imputed (GmDataset      *ds,

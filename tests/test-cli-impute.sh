@@ -147,6 +147,22 @@ check "ernet --gene-head with --checkpoint" 2 "$cli" impute "$fix" --method erne
   --gene-head 4 -o "$tmp/x.h5ad"
 check "ernet bad --gene-head" 2 "$cli" impute "$fix" --method ernet --gene-head -3 -o "$tmp/x.h5ad"
 expect "ernet bad --gene-head explains" "$tmp/err" "0 (off) to 4096"
+# --target neighbours: trains, recorded in uns; bad values and misuse are usage errors
+check "ernet --target neighbours" 0 "$cli" impute "$fix" --method ernet --model tiny --steps 3 --batch 8 \
+  --target neighbours --target-k 5 --gene-head 4 --loss mse --device cpu -o "$tmp/nb.h5ad"
+check "ernet --target provenance" 0 "$cli" info "$tmp/nb.h5ad"
+expect "ernet --target recorded" "$tmp/out" "genomap_impute_target  *neighbours"
+expect "ernet --target-k recorded" "$tmp/out" "genomap_impute_target_k  *5"
+check "ernet bad --target" 2 "$cli" impute "$fix" --method ernet --target others -o "$tmp/x.h5ad"
+expect "ernet bad --target explains" "$tmp/err" "self or neighbours"
+check "ernet --target-k without neighbours" 2 "$cli" impute "$fix" --method ernet --target-k 5 -o "$tmp/x.h5ad"
+expect "ernet --target-k without neighbours explains" "$tmp/err" "--target neighbours only"
+check "ernet --target-k 0" 2 "$cli" impute "$fix" --method ernet --target neighbours --target-k 0 -o "$tmp/x.h5ad"
+check "ernet --target with --checkpoint" 2 "$cli" impute "$fix" --method ernet --checkpoint "$tmp/gh.gmernet" \
+  --target neighbours -o "$tmp/x.h5ad"
+check "ernet --target-k above the cells" 3 "$cli" impute "$fix" --method ernet --model tiny --steps 2 \
+  --target neighbours --target-k 100000 --device cpu -o "$tmp/x.h5ad"
+expect "ernet --target-k above the cells explains" "$tmp/err" "100000 neighbours"
 check "ernet bad --loss" 2 "$cli" impute "$fix" --method ernet --loss l3 -o "$tmp/x.h5ad"
 expect "ernet bad --loss explains" "$tmp/err" "paper, mse or hidden-mse"
 check "ernet bad --inference" 2 "$cli" impute "$fix" --method ernet --inference twice -o "$tmp/x.h5ad"

@@ -507,6 +507,46 @@ test_knn_exact (void)
     }
 }
 
+/* gm_cell_neighbours: on a Splatter-style reference of three strongly
+ * different groups, every cell's 10 nearest cells are other cells of its
+ * own group; too few cells for k is an error. */
+static void
+test_cell_neighbours (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GmDataset) ref = NULL;
+  g_autofree int32_t *nb = NULL;
+  GmSplatParams sp;
+  const GmColumn *group;
+  int64_t n, same = 0;
+
+  gm_splat_params_init (&sp);
+  sp.n_cells = 150;
+  sp.n_genes = 200;
+  sp.n_groups = 3;
+  sp.de_prob = 0.5;
+  sp.de_loc = 1.5;
+  sp.seed = 9;
+  ref = gm_simulate_splat (&sp, &error);
+  g_assert_no_error (error);
+  group = g_ptr_array_index (ref->obs, 0);
+  n = gm_dataset_n_cells (ref);
+  nb = gm_cell_neighbours (&ref->X, 10, 10, 2000, 0, NULL, &error);
+  g_assert_no_error (error);
+  for (int64_t c = 0; c < n; c++)
+    for (int h = 0; h < 10; h++)
+      {
+        int32_t o = nb[c * 10 + h];
+        g_assert_cmpint (o, !=, c);
+        g_assert_cmpint (o, >=, 0);
+        g_assert_cmpint (o, <, n);
+        same += group->codes[o] == group->codes[c];
+      }
+  g_assert_cmpint (same, ==, n * 10);
+  g_assert_null (gm_cell_neighbours (&ref->X, 150, 10, 2000, 0, NULL, &error));
+  g_assert_error (error, GM_ERROR, GM_ERROR_USAGE);
+}
+
 static double
 median_r (const GmDataset *ref,
           const GmDataset *x)
@@ -582,6 +622,7 @@ main (int    argc,
   g_test_add_func ("/impute/evaluate/pearson", test_evaluate_pearson);
   g_test_add_func ("/impute/evaluate/quantiles", test_quantiles);
   g_test_add_func ("/impute/baselines/knn-exact", test_knn_exact);
+  g_test_add_func ("/impute/baselines/cell-neighbours", test_cell_neighbours);
   g_test_add_func ("/impute/baselines/beat-observed", test_baselines_beat_observed);
   return g_test_run ();
 }

@@ -135,7 +135,8 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *ref_path = NULL, *obs_path = NULL, *layout_path = NULL, *model = NULL, *loss = NULL;
-  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0, gene_head = 0;
+  g_autofree char *target = NULL;
+  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0, gene_head = 0, target_k = 30;
   double lr = 2e-4, value_max = 0.5;
   gint64 seed = 0;
   gboolean no_baselines = FALSE;
@@ -151,6 +152,8 @@ main (int    argc,
     { "gene-head", 0, 0, G_OPTION_ARG_INT, &gene_head, "gene head units (0 = off)", "K" },
     { "value-max", 0, 0, G_OPTION_ARG_DOUBLE, &value_max, "value of the 99.9th percentile (0.5)", "V" },
     { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, "paper (default) or mse", "L" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &target, "self (default) or neighbours", "T" },
+    { "target-k", 0, 0, G_OPTION_ARG_INT, &target_k, "neighbours in the neighbours target (30)", "K" },
     { "every", 0, 0, G_OPTION_ARG_INT, &every, "evaluate every N steps (250)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed (0)", "S" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads", "T" },
@@ -245,14 +248,17 @@ main (int    argc,
   eo.value_max = value_max;
   eo.gene_head = gene_head;
   eo.seed = (guint64) seed;
+  eo.target = g_strcmp0 (target, "neighbours") == 0 ? GM_ERNET_TARGET_NEIGHBOURS : GM_ERNET_TARGET_SELF;
+  eo.target_k = target_k;
   eo.loss = g_strcmp0 (loss, "mse") == 0 ? GM_ERNET_LOSS_MSE
             : g_strcmp0 (loss, "hidden-mse") == 0 ? GM_ERNET_LOSS_HIDDEN_MSE : GM_ERNET_LOSS_PAPER;
   eo.snapshot = on_snapshot;
   eo.snapshot_every = every;
   eo.snapshot_data = &b;
   b.opts = &eo;
-  printf ("ernet: model %s ngf %d, batch %d, lr %g, loss %s, value max %g, gene head %d, seed %" G_GINT64_FORMAT "\n",
-          model ? model : "compact", ngf, batch, lr, loss ? loss : "paper", value_max, gene_head, seed);
+  printf ("ernet: model %s ngf %d, batch %d, lr %g, loss %s, value max %g, gene head %d, target %s (k %d), seed %" G_GINT64_FORMAT "\n",
+          model ? model : "compact", ngf, batch, lr, loss ? loss : "paper", value_max, gene_head,
+          gm_ernet_target_name (eo.target), target_k, seed);
   fflush (stdout);
   b.t_last = now_s ();
   {
