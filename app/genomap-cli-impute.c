@@ -582,7 +582,7 @@ static char *imp_layout, *imp_model, *imp_device, *imp_save_ckpt, *imp_ckpt;
 static int imp_steps = -1, imp_batch = -1, imp_gene_head = -1, imp_target_k = -1;
 static double imp_lr = -1.0, imp_value_max = -1.0;
 static gboolean imp_keep_observed;
-static char *imp_loss, *imp_inference, *imp_target;
+static char *imp_loss, *imp_inference, *imp_target, *imp_recipe;
 
 static void
 on_ernet_progress (int         step,
@@ -644,12 +644,22 @@ impute_ernet (GOptionContext *ctx,
     return usage_error (ctx, "--value-max must be in (0, 1]");
   if (imp_gene_head < -1 || imp_gene_head > 4096)
     return usage_error (ctx, "--gene-head takes 0 (off) to 4096 units");
+  if (imp_recipe != NULL)
+    {
+      if (g_strcmp0 (imp_recipe, "neighbours") == 0 || g_strcmp0 (imp_recipe, "neighbors") == 0)
+        gm_ernet_impute_options_set_recipe (&eo, GM_ERNET_RECIPE_NEIGHBOURS);
+      else if (g_strcmp0 (imp_recipe, "tcer") == 0)
+        gm_ernet_impute_options_set_recipe (&eo, GM_ERNET_RECIPE_TCER);
+      else
+        return usage_error (ctx, "--recipe must be neighbours or tcer, not '%s'", imp_recipe);
+    }
   if (imp_target_k == 0 || imp_target_k < -1)
     return usage_error (ctx, "--target-k must be positive");
   if (imp_ckpt != NULL && (imp_layout != NULL || imp_model != NULL || imp_steps > 0 || imp_lr > 0
-                           || imp_value_max > 0 || imp_gene_head >= 0 || imp_target != NULL || imp_target_k > 0))
-    return usage_error (ctx, "--checkpoint takes the model, layout and scale from the file: "
-                             "it excludes --layout, --model, --steps, --lr, --value-max, --gene-head, --target and --target-k");
+                           || imp_value_max > 0 || imp_gene_head >= 0 || imp_target != NULL || imp_target_k > 0
+                           || imp_recipe != NULL || imp_loss != NULL))
+    return usage_error (ctx, "--checkpoint takes the model, layout and scale from the file: it excludes --layout, "
+                             "--model, --recipe, --steps, --lr, --loss, --value-max, --gene-head, --target and --target-k");
   if (imp_steps > 0)
     eo.steps = imp_steps;
   if (imp_batch > 0)
@@ -785,16 +795,17 @@ cmd_impute (int    argc,
     { "model", 0, 0, G_OPTION_ARG_STRING, &imp_model, "ernet: paper, compact (default) or tiny", "MODEL" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &imp_steps, "ernet: training steps (default: the model's recipe, 2500 for paper, 1000 for compact)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &imp_batch, "ernet: cells per training step (default 64)", "B" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &imp_lr, "ernet: learning rate (default 2e-4; halved after 80 % of the steps)", "X" },
-    { "gene-head", 0, 0, G_OPTION_ARG_INT, &imp_gene_head, "ernet: units of the gene head, a per-gene output layer fed by the whole map (our extension, not TCER's network; default 0 = off)", "K" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &imp_lr, "ernet: learning rate (default 1e-3, tcer recipe 2e-4; halved after 80 % of the steps)", "X" },
+    { "gene-head", 0, 0, G_OPTION_ARG_INT, &imp_gene_head, "ernet: units of the gene head, a per-gene output layer fed by the whole map (our extension, not TCER's network; default 16, tcer recipe 0 = off)", "K" },
     { "value-max", 0, 0, G_OPTION_ARG_DOUBLE, &imp_value_max, "ernet: network value of the 99.9th percentile of log1p(CP10k) (default 0.5; the missing-value placeholder is 0.999)", "V" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &imp_device, "ernet: auto (default: CUDA when usable, else the CPU), cpu, cuda or cuda:N", "DEV" },
     { "save-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_save_ckpt, "ernet: save the trained model here", "C" },
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_ckpt, "ernet: apply this trained model (no training)", "C" },
     { "keep-observed", 0, 0, G_OPTION_ARG_NONE, &imp_keep_observed, "ernet: keep the observed non-zero counts", NULL },
-    { "loss", 0, 0, G_OPTION_ARG_STRING, &imp_loss, "ernet: training loss, paper (L1 + 0.02 DFT L1, spec §4), mse or hidden-mse", "LOSS" },
-    { "target", 0, 0, G_OPTION_ARG_STRING, &imp_target, "ernet: what the network learns to output: self (the cell's own map, spec §1.4) or neighbours (the mean map of its nearest cells, our extension)", "TARGET" },
-    { "target-k", 0, 0, G_OPTION_ARG_INT, &imp_target_k, "ernet: nearest cells in the neighbours target (default 30)", "K" },
+    { "loss", 0, 0, G_OPTION_ARG_STRING, &imp_loss, "ernet: training loss, mse (default), paper (L1 + 0.02 DFT L1, spec §4; tcer recipe) or hidden-mse", "LOSS" },
+    { "recipe", 0, 0, G_OPTION_ARG_STRING, &imp_recipe, "ernet: neighbours (default: --target neighbours --gene-head 16 --loss mse --lr 1e-3) or tcer (the published training: --target self --gene-head 0 --loss paper --lr 2e-4); the options below override it", "RECIPE" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &imp_target, "ernet: what the network learns to output: neighbours (the mean map of the cell's nearest cells, our extension; default) or self (the cell's own map, spec §1.4)", "TARGET" },
+    { "target-k", 0, 0, G_OPTION_ARG_INT, &imp_target_k, "ernet: nearest cells in the neighbours target (default 30, fewer in smaller datasets)", "K" },
     { "inference", 0, 0, G_OPTION_ARG_STRING, &imp_inference, "ernet: direct (one forward, spec §6) or masked (each observed value predicted from its context)", "MODE" },
     { NULL }
   };
@@ -846,8 +857,8 @@ cmd_impute (int    argc,
     return impute_ernet (ctx, argv[1], &progress);
   if (imp_layout != NULL || imp_model != NULL || imp_steps != -1 || imp_batch != -1 || imp_lr != -1.0
       || imp_value_max != -1.0 || imp_gene_head != -1 || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed
-      || imp_target != NULL || imp_target_k != -1)
-    return usage_error (ctx, "--layout, --model, --steps, --batch, --lr, --value-max, --gene-head, --target, --target-k, --device, --save-checkpoint, "
+      || imp_target != NULL || imp_target_k != -1 || imp_recipe != NULL || imp_loss != NULL)
+    return usage_error (ctx, "--layout, --model, --recipe, --steps, --batch, --lr, --loss, --value-max, --gene-head, --target, --target-k, --device, --save-checkpoint, "
                              "--checkpoint and --keep-observed apply to --method ernet only");
 
   gm_baseline_params_init (&bp, method);

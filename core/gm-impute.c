@@ -27,6 +27,7 @@ struct _GmErnetModel
   GmLayout    *layout;
   double       scale;
   int          steps;
+  int          target_k;       /* cells in the neighbours target; 0 for self */
 };
 
 void
@@ -36,11 +37,37 @@ gm_ernet_impute_options_init (GmErnetImputeOptions *opts)
   opts->preset = GM_ERNET_COMPACT;
   opts->steps = 0;
   opts->batch = 64;
-  opts->lr = 2e-4;
   opts->value_max = 0.5;
   opts->infer_batch = 64;
-  opts->target = GM_ERNET_TARGET_SELF;
-  opts->target_k = 30;
+  gm_ernet_impute_options_set_recipe (opts, GM_ERNET_RECIPE_NEIGHBOURS);
+}
+
+void
+gm_ernet_impute_options_set_recipe (GmErnetImputeOptions *opts,
+                                    GmErnetRecipe         recipe)
+{
+  if (recipe == GM_ERNET_RECIPE_TCER)
+    {
+      opts->target = GM_ERNET_TARGET_SELF;
+      opts->target_k = 0;
+      opts->gene_head = 0;
+      opts->loss = GM_ERNET_LOSS_PAPER;
+      opts->lr = 2e-4;
+    }
+  else
+    {
+      opts->target = GM_ERNET_TARGET_NEIGHBOURS;
+      opts->target_k = 0;
+      opts->gene_head = 16;
+      opts->loss = GM_ERNET_LOSS_MSE;
+      opts->lr = 1e-3;
+    }
+}
+
+const char *
+gm_ernet_recipe_name (GmErnetRecipe recipe)
+{
+  return recipe == GM_ERNET_RECIPE_TCER ? "tcer" : "neighbours";
 }
 
 void
@@ -481,12 +508,12 @@ gm_ernet_model_train (const GmDataset            *ds,
 
   if (opts->batch < 1 || !(opts->lr > 0) || !isfinite (opts->lr)
       || !(opts->value_max > 0 && opts->value_max <= 1) || opts->gene_head < 0 || opts->gene_head > 4096
-      || (opts->target == GM_ERNET_TARGET_NEIGHBOURS && opts->target_k < 1))
+      || (opts->target == GM_ERNET_TARGET_NEIGHBOURS && opts->target_k < 0))
     {
       g_set_error (error, GM_ERROR, GM_ERROR_USAGE,
                    "ER-Net training needs batch ≥ 1, a positive learning rate, "
                    "a value range in (0, 1], a gene head of 0 to 4096 units "
-                   "and at least one neighbour for the neighbours target");
+                   "and a non-negative neighbour count");
       return NULL;
     }
   if (n_cells < 1)
@@ -499,8 +526,8 @@ gm_ernet_model_train (const GmDataset            *ds,
     {
       g_autoptr(GError) err = NULL;
 
-      K = opts->target_k;
-      nbr = gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &err);
+      K = opts->target_k > 0 ? opts->target_k : (int) MIN ((int64_t) 30, n_cells - 1);
+      nbr = K < 1 ? NULL : gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &err);
       if (nbr == NULL)
         {
           if (g_error_matches (err, GM_ERROR, GM_ERROR_CANCELLED))
@@ -508,7 +535,7 @@ gm_ernet_model_train (const GmDataset            *ds,
           else
             g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
                          "%s: the neighbours target needs more cells than its %d neighbours (%" G_GINT64_FORMAT " cells)",
-                         ds->path ? ds->path : "dataset", K, n_cells);
+                         ds->path ? ds->path : "dataset", MAX (K, 1), n_cells);
           return NULL;
         }
     }
@@ -522,6 +549,7 @@ gm_ernet_model_train (const GmDataset            *ds,
       return NULL;
     }
   gm_ernet_init_random (model->net, opts->seed);
+  model->target_k = nbr != NULL ? K : 0;
   model->scale = compute_scale (&m, ds) / opts->value_max;
   m.inv_scale = 1.0 / model->scale;
 
@@ -885,8 +913,8 @@ gm_ernet_annotate (GmDataset                  *ds,
       set_uns (ds, "genomap_impute_gene_head", g_strdup_printf ("%d", opts->gene_head));
       set_uns (ds, "genomap_impute_value_max", g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", opts->value_max)));
       set_uns (ds, "genomap_impute_target", g_strdup (gm_ernet_target_name (opts->target)));
-      if (opts->target == GM_ERNET_TARGET_NEIGHBOURS)
-        set_uns (ds, "genomap_impute_target_k", g_strdup_printf ("%d", opts->target_k));
+      if (model->target_k > 0)
+        set_uns (ds, "genomap_impute_target_k", g_strdup_printf ("%d", model->target_k));
     }
   set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", model->steps));
   set_uns (ds, "genomap_impute_device", g_strdup (model->backend->name));

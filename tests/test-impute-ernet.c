@@ -24,6 +24,9 @@ tiny_opts (GmErnetImputeOptions *o,
            int                   steps)
 {
   gm_ernet_impute_options_init (o);
+  /* the published training: most tests here check its machinery; the
+   * default recipe has its own tests */
+  gm_ernet_impute_options_set_recipe (o, GM_ERNET_RECIPE_TCER);
   o->preset = GM_ERNET_TINY;
   o->steps = steps;
   o->batch = 16;
@@ -304,6 +307,19 @@ test_recipe_steps (void)
   gm_ernet_impute_options_init (&o);
   g_assert_cmpint (o.steps, <=, 0);
   g_assert_cmpfloat (o.value_max, ==, 0.5);
+  /* the default recipe, and the published one */
+  g_assert_cmpint (o.target, ==, GM_ERNET_TARGET_NEIGHBOURS);
+  g_assert_cmpint (o.target_k, ==, 0);
+  g_assert_cmpint (o.gene_head, ==, 16);
+  g_assert_cmpint (o.loss, ==, GM_ERNET_LOSS_MSE);
+  g_assert_cmpfloat (o.lr, ==, 1e-3);
+  gm_ernet_impute_options_set_recipe (&o, GM_ERNET_RECIPE_TCER);
+  g_assert_cmpint (o.target, ==, GM_ERNET_TARGET_SELF);
+  g_assert_cmpint (o.gene_head, ==, 0);
+  g_assert_cmpint (o.loss, ==, GM_ERNET_LOSS_PAPER);
+  g_assert_cmpfloat (o.lr, ==, 2e-4);
+  g_assert_cmpstr (gm_ernet_recipe_name (GM_ERNET_RECIPE_TCER), ==, "tcer");
+  g_assert_cmpstr (gm_ernet_recipe_name (GM_ERNET_RECIPE_NEIGHBOURS), ==, "neighbours");
   tiny_opts (&o, 0);
   o.progress = recipe_progress;
   o.progress_data = &t;
@@ -509,7 +525,10 @@ test_neighbours_target (void)
   o.gene_head = 8;
   self_v = gm_ernet_impute (obs, lay, &o, NULL, NULL, &error);
   g_assert_no_error (error);
-  o.target = GM_ERNET_TARGET_NEIGHBOURS;
+  /* the default recipe, but the same short schedule as above */
+  gm_ernet_impute_options_set_recipe (&o, GM_ERNET_RECIPE_NEIGHBOURS);
+  o.lr = 3e-3;
+  o.gene_head = 8;
   o.target_k = 15;
   nb_v = gm_ernet_impute (obs, lay, &o, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -530,6 +549,23 @@ test_neighbours_target (void)
     gm_ernet_annotate (obs, model, &o, NULL);
     g_assert_cmpstr (g_hash_table_lookup (obs->uns, "genomap_impute_target"), ==, "neighbours");
     g_assert_cmpstr (g_hash_table_lookup (obs->uns, "genomap_impute_target_k"), ==, "15");
+  }
+  /* the default k (30) becomes n − 1 in a dataset of 12 cells */
+  {
+    g_autoptr(GmDataset) few_ref = NULL, few = NULL;
+    g_autoptr(GmErnetModel) model = NULL;
+
+    sp.n_cells = 12;
+    few_ref = gm_simulate_splat (&sp, &error);
+    g_assert_no_error (error);
+    few = gm_simulate_efficiency (few_ref, 10, 2000, 4, &error);
+    g_assert_no_error (error);
+    o.target_k = 0;
+    o.steps = 2;
+    model = gm_ernet_model_train (few, lay, &o, &error);
+    g_assert_no_error (error);
+    gm_ernet_annotate (few, model, &o, NULL);
+    g_assert_cmpstr (g_hash_table_lookup (few->uns, "genomap_impute_target_k"), ==, "11");
   }
   o.target_k = 240;
   g_assert_null (gm_ernet_model_train (obs, lay, &o, &error));
