@@ -7,7 +7,8 @@
 # Makes a reference (1 500 cells × 2 000 genes, 5 groups), SAVER-style observations at 0.5 %
 # efficiency (Gamma(10, 2000) per cell, as TCER's "10-2000"), a 32 × 32 layout of the 1 024
 # most variable observed genes (rings, and euclidean), then runs bench-ernet-accuracy for the
-# variants in the table: each prints observed / kNN / MAGIC and ER-Net every 250 steps.
+# variants in the table: each prints observed / kNN / MAGIC (the first), what the neighbours
+# target alone scores, and ER-Net every 250 steps.
 # One thread per run; the runs go one after the other (each takes 15–40 minutes on one core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,10 @@ run () {  # name, layout, args…
   "$bench" --reference "$work/ref.h5ad" --observed "$work/obs.h5ad" --layout "$work/$lay.tsv" \
     --threads 1 "$@" | tee "$work/$name.log"
 }
-run paper-rings rings --loss paper --steps 2500 "$@"
-run hidden-mse-rings rings --loss hidden-mse --lr 1e-3 --steps 2500 --no-baselines "$@"
-run paper-euclidean euclidean --loss paper --steps 1000 --no-baselines "$@"
+# the default recipe (neighbours target, gene head 16, MSE, lr 1e-3), then the published one
+run neighbours-rings rings --steps 1000 "$@"
+run neighbours-euclidean euclidean --steps 1000 --no-baselines "$@"
+run neighbours-paper-model rings --model paper --steps 500 --no-baselines "$@"
+run neighbours-paper-loss rings --loss paper --steps 1000 --no-baselines "$@"
+run tcer-rings rings --recipe tcer --steps 1000 --no-baselines "$@"
+run tcer-euclidean euclidean --recipe tcer --steps 1000 --no-baselines "$@"

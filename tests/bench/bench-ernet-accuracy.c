@@ -92,6 +92,54 @@ score (Bench       *b,
   return gm_quantile_sorted (r, nr, 0.5);
 }
 
+/* Median r over the mapped genes of log values L (cells × n_map). */
+static double
+score_log (Bench        *b,
+           const double *L)
+{
+  g_autofree double *col = g_new (double, b->n_cells);
+  g_autofree double *r = g_new (double, b->n_map);
+  int nr = 0;
+
+  for (int k = 0; k < b->n_map; k++)
+    {
+      double rr;
+
+      for (int64_t c = 0; c < b->n_cells; c++)
+        col[c] = L[(gsize) c * b->n_map + k];
+      rr = gm_pearson (col, b->ref + (gsize) k * b->n_cells, b->n_cells);
+      if (isfinite (rr))
+        r[nr++] = rr;
+    }
+  if (nr == 0)
+    return NAN;
+  qsort (r, nr, sizeof (double), cmp_double);
+  return gm_quantile_sorted (r, nr, 0.5);
+}
+
+/* What the neighbours target alone scores: each cell predicted by the mean
+ * log1p (CP10k) of its k nearest other cells (gm_cell_neighbours, as the
+ * training target), without any network. */
+static void
+print_target_alone (Bench *b,
+                    int    k)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree int32_t *nb = gm_cell_neighbours (&b->obs->X, k, 10, 2000, b->opts->seed, NULL, &error);
+  g_autofree float *lo = NULL;
+  g_autofree double *L = NULL;
+
+  g_assert_no_error (error);
+  lo = gm_lognorm_dense (&b->obs->X, b->genes, b->n_map, NULL);
+  L = g_new0 (double, (gsize) b->n_cells * b->n_map);
+  for (int64_t c = 0; c < b->n_cells; c++)
+    for (int h = 0; h < k; h++)
+      for (int j = 0; j < b->n_map; j++)
+        L[(gsize) c * b->n_map + j] += lo[(gsize) nb[c * k + h] * b->n_map + j] / k;
+  printf ("target alone (mean of the %d nearest cells) median r %.4f\n", k, score_log (b, L));
+  fflush (stdout);
+}
+
 static float *
 densify (const GmCsr *m)
 {
@@ -135,9 +183,9 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *ref_path = NULL, *obs_path = NULL, *layout_path = NULL, *model = NULL, *loss = NULL;
-  g_autofree char *target = NULL;
-  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0, gene_head = 0, target_k = 30;
-  double lr = 2e-4, value_max = 0.5;
+  g_autofree char *target = NULL, *recipe = NULL;
+  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0, gene_head = -1, target_k = 0;
+  double lr = -1, value_max = 0.5;
   gint64 seed = 0;
   gboolean no_baselines = FALSE;
   GOptionEntry entries[] = {
@@ -148,12 +196,13 @@ main (int    argc,
     { "ngf", 0, 0, G_OPTION_ARG_INT, &ngf, "compact width (default 16)", "N" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "training steps (2500)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "batch (64)", "B" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "learning rate (2e-4)", "X" },
-    { "gene-head", 0, 0, G_OPTION_ARG_INT, &gene_head, "gene head units (0 = off)", "K" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "learning rate (the recipe's)", "X" },
+    { "gene-head", 0, 0, G_OPTION_ARG_INT, &gene_head, "gene head units (the recipe's; 0 = off)", "K" },
     { "value-max", 0, 0, G_OPTION_ARG_DOUBLE, &value_max, "value of the 99.9th percentile (0.5)", "V" },
-    { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, "paper (default) or mse", "L" },
-    { "target", 0, 0, G_OPTION_ARG_STRING, &target, "self (default) or neighbours", "T" },
-    { "target-k", 0, 0, G_OPTION_ARG_INT, &target_k, "neighbours in the neighbours target (30)", "K" },
+    { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, "paper, mse or hidden-mse (the recipe's)", "L" },
+    { "recipe", 0, 0, G_OPTION_ARG_STRING, &recipe, "neighbours (default) or tcer; the options override it", "R" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &target, "neighbours or self (default: the recipe's)", "T" },
+    { "target-k", 0, 0, G_OPTION_ARG_INT, &target_k, "cells in the neighbours target (default 30)", "K" },
     { "every", 0, 0, G_OPTION_ARG_INT, &every, "evaluate every N steps (250)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed (0)", "S" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads", "T" },
@@ -241,25 +290,33 @@ main (int    argc,
     eo.preset = GM_ERNET_PAPER;
   else if (g_strcmp0 (model, "tiny") == 0)
     eo.preset = GM_ERNET_TINY;
+  if (g_strcmp0 (recipe, "tcer") == 0)
+    gm_ernet_impute_options_set_recipe (&eo, GM_ERNET_RECIPE_TCER);
   eo.ngf = ngf;
   eo.steps = steps;
   eo.batch = batch;
-  eo.lr = lr;
+  if (lr > 0)
+    eo.lr = lr;
   eo.value_max = value_max;
-  eo.gene_head = gene_head;
+  if (gene_head >= 0)
+    eo.gene_head = gene_head;
   eo.seed = (guint64) seed;
-  eo.target = g_strcmp0 (target, "neighbours") == 0 ? GM_ERNET_TARGET_NEIGHBOURS : GM_ERNET_TARGET_SELF;
+  if (target != NULL)
+    eo.target = g_strcmp0 (target, "neighbours") == 0 ? GM_ERNET_TARGET_NEIGHBOURS : GM_ERNET_TARGET_SELF;
   eo.target_k = target_k;
-  eo.loss = g_strcmp0 (loss, "mse") == 0 ? GM_ERNET_LOSS_MSE
-            : g_strcmp0 (loss, "hidden-mse") == 0 ? GM_ERNET_LOSS_HIDDEN_MSE : GM_ERNET_LOSS_PAPER;
+  if (loss != NULL)
+    eo.loss = g_strcmp0 (loss, "mse") == 0 ? GM_ERNET_LOSS_MSE
+              : g_strcmp0 (loss, "hidden-mse") == 0 ? GM_ERNET_LOSS_HIDDEN_MSE : GM_ERNET_LOSS_PAPER;
   eo.snapshot = on_snapshot;
   eo.snapshot_every = every;
   eo.snapshot_data = &b;
   b.opts = &eo;
   printf ("ernet: model %s ngf %d, batch %d, lr %g, loss %s, value max %g, gene head %d, target %s (k %d), seed %" G_GINT64_FORMAT "\n",
-          model ? model : "compact", ngf, batch, lr, loss ? loss : "paper", value_max, gene_head,
-          gm_ernet_target_name (eo.target), target_k, seed);
+          model ? model : "compact", ngf, batch, eo.lr, gm_ernet_loss_name (eo.loss), value_max, eo.gene_head,
+          gm_ernet_target_name (eo.target), eo.target_k, seed);
   fflush (stdout);
+  if (eo.target == GM_ERNET_TARGET_NEIGHBOURS)
+    print_target_alone (&b, eo.target_k > 0 ? eo.target_k : (int) MIN ((int64_t) 30, b.n_cells - 1));
   b.t_last = now_s ();
   {
     g_autoptr(GmErnetModel) m = gm_ernet_model_train (obs, layout, &eo, &error);
