@@ -530,12 +530,12 @@ gm_ernet_model_train (const GmDataset            *ds,
       nbr = K < 1 ? NULL : gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &err);
       if (nbr == NULL)
         {
-          if (g_error_matches (err, GM_ERROR, GM_ERROR_CANCELLED))
-            g_propagate_error (error, g_steal_pointer (&err));
-          else
+          if (err == NULL || g_error_matches (err, GM_ERROR, GM_ERROR_USAGE))
             g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
                          "%s: the neighbours target needs more cells than its %d neighbours (%" G_GINT64_FORMAT " cells)",
                          ds->path ? ds->path : "dataset", MAX (K, 1), n_cells);
+          else
+            g_propagate_error (error, g_steal_pointer (&err));   /* cancelled, or out of memory */
           return NULL;
         }
     }

@@ -18,8 +18,9 @@
  * rows, cols and 8 (the network's minimum), at offset ((T − rows) / 2,
  * (T − cols) / 2).  Training samples (§1.4): zeros become 0.999, a
  * fraction ρ ~ U[0.1, 0.25) of the observed non-zeros is dropped to 0.999 in
- * the input, target = observed (clipped), input padding 0.999, target
- * padding 0.  Inference (§1.5, §6): zeros → 0.999,
+ * the input, target = observed (clipped) — or, with the neighbours target
+ * (the default recipe), the mean of the k nearest cells' clipped maps —,
+ * input padding 0.999, target padding 0.  Inference (§1.5, §6): zeros → 0.999,
  * padding 0.999, eval mode, crop, the whole map replaced by the output
  * (unless keep_observed, which puts every observed non-zero count back
  * exactly).  Genes outside the layout keep their observed counts.
