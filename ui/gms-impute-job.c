@@ -22,6 +22,7 @@ gms_impute_params_init (GmsImputeParams *params)
   memset (params, 0, sizeof *params);
   params->method = GMS_IMPUTE_METHOD_ERNET;
   params->preset = GM_ERNET_COMPACT;
+  params->recipe = GM_ERNET_RECIPE_NEIGHBOURS;
   params->steps = gm_ernet_recipe_steps (GM_ERNET_COMPACT);
   params->eval_mode = GMS_EVAL_HOLDOUT;
   params->holdout_fraction = 0.1;
@@ -357,6 +358,7 @@ impute_and_score (Job     *job,
         return NULL;
       res->device_notice = g_steal_pointer (&notice);
       eo.backend = res->backend;
+      gm_ernet_impute_options_set_recipe (&eo, p->recipe);
       eo.preset = p->preset;
       eo.steps = p->steps;
       if (p->batch > 0)

@@ -40,6 +40,7 @@ typedef struct
 {
   GmsImputeMethod method;
   GmErnetPreset   preset;        /* ER-Net model size */
+  GmErnetRecipe   recipe;        /* ER-Net training (gm-impute.h): neighbours (the default) or tcer */
   int             steps;         /* ER-Net training steps */
   int             batch;         /* ER-Net cells per step; 0 = core default (64) */
   double          lr;            /* ER-Net learning rate; 0 = core default */

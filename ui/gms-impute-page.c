@@ -28,6 +28,7 @@ struct _GmsImputePage
   /* template children */
   AdwComboRow     *method_row;
   AdwComboRow     *model_row;
+  AdwComboRow     *recipe_row;
   AdwActionRow    *device_row;
   GtkToggleButton *device_auto;
   GtkToggleButton *device_cpu;
@@ -95,6 +96,8 @@ static const GmsImputeMethod method_values[] = { GMS_IMPUTE_METHOD_ERNET, GMS_IM
                                                  GMS_IMPUTE_METHOD_MAGIC };
 static const char * const model_keys[] = { "compact", "paper", "tiny", NULL };
 static const GmErnetPreset model_values[] = { GM_ERNET_COMPACT, GM_ERNET_PAPER, GM_ERNET_TINY };
+static const char * const recipe_keys[] = { "neighbours", "tcer", NULL };
+static const GmErnetRecipe recipe_values[] = { GM_ERNET_RECIPE_NEIGHBOURS, GM_ERNET_RECIPE_TCER };
 
 static void update_sensitivity (GmsImputePage *self);
 static void update_estimate    (GmsImputePage *self);
@@ -198,6 +201,9 @@ bind_settings (GmsImputePage *self)
   g_settings_bind_with_mapping (self->settings, "impute-model", self->model_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, get_position_mapping, set_position_mapping,
                                 (gpointer) model_keys, NULL);
+  g_settings_bind_with_mapping (self->settings, "impute-recipe", self->recipe_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, get_position_mapping, set_position_mapping,
+                                (gpointer) recipe_keys, NULL);
   g_settings_bind (self->settings, "impute-steps", self->steps_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "impute-seed", self->seed_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
@@ -276,6 +282,14 @@ current_preset (GmsImputePage *self)
   return i < G_N_ELEMENTS (model_values) ? model_values[i] : GM_ERNET_COMPACT;
 }
 
+static GmErnetRecipe
+current_recipe (GmsImputePage *self)
+{
+  guint i = adw_combo_row_get_selected (self->recipe_row);
+
+  return i < G_N_ELEMENTS (recipe_values) ? recipe_values[i] : GM_ERNET_RECIPE_NEIGHBOURS;
+}
+
 /* the rows of eval_row are in GmsEvalMode order */
 static GmsEvalMode
 current_eval_mode (GmsImputePage *self)
@@ -294,6 +308,7 @@ gms_impute_page_get_params (GmsImputePage   *self,
   gms_impute_params_init (params);
   params->method = current_method (self);
   params->preset = current_preset (self);
+  params->recipe = current_recipe (self);
   params->steps = (int) gtk_adjustment_get_value (self->steps_adjustment);
   params->seed = (guint64) gtk_adjustment_get_value (self->seed_adjustment);
   params->device = g_strdup (gtk_toggle_button_get_active (self->device_cpu) ? "cpu"
@@ -327,6 +342,8 @@ gms_impute_page_set_params (GmsImputePage         *self,
                               position_of ((const int *) method_values, G_N_ELEMENTS (method_values), params->method));
   adw_combo_row_set_selected (self->model_row,
                               position_of ((const int *) model_values, G_N_ELEMENTS (model_values), params->preset));
+  adw_combo_row_set_selected (self->recipe_row,
+                              position_of ((const int *) recipe_values, G_N_ELEMENTS (recipe_values), params->recipe));
   gtk_adjustment_set_value (self->steps_adjustment, params->steps);
   gtk_adjustment_set_value (self->seed_adjustment, (double) params->seed);
   adw_combo_row_set_selected (self->eval_row, params->eval_mode);
@@ -417,6 +434,7 @@ update_sensitivity (GmsImputePage *self)
   gboolean idle = !self->running;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->model_row), ernet && idle);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->recipe_row), ernet && idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->steps_row), ernet && idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->device_row), ernet && idle);
   /* only ER-Net trains; keep the last curve visible while a run is under way */
@@ -1306,6 +1324,7 @@ gms_impute_page_class_init (GmsImputePageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/genomap/Studio/impute/gms-impute-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GmsImputePage, method_row);
   gtk_widget_class_bind_template_child (widget_class, GmsImputePage, model_row);
+  gtk_widget_class_bind_template_child (widget_class, GmsImputePage, recipe_row);
   gtk_widget_class_bind_template_child (widget_class, GmsImputePage, device_row);
   gtk_widget_class_bind_template_child (widget_class, GmsImputePage, device_auto);
   gtk_widget_class_bind_template_child (widget_class, GmsImputePage, device_cpu);
@@ -1356,6 +1375,7 @@ gms_impute_page_init (GmsImputePage *self)
   self->shown_preset = current_preset (self);
   g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (on_model_changed), self);
   g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (on_controls_changed), self);
+  g_signal_connect_swapped (self->recipe_row, "notify::selected", G_CALLBACK (on_controls_changed), self);
   g_signal_connect_swapped (self->eval_row, "notify::selected", G_CALLBACK (on_controls_changed), self);
   g_signal_connect_swapped (self->steps_adjustment, "value-changed", G_CALLBACK (on_controls_changed), self);
   g_signal_connect_swapped (self->holdout_adjustment, "value-changed", G_CALLBACK (on_controls_changed), self);

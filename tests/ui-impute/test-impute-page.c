@@ -255,6 +255,8 @@ test_run_to_end (void)
   g_assert_cmpstr (g_hash_table_lookup (imp->uns, "genomap_impute_method"), ==, "ernet");
   g_assert_cmpstr (g_hash_table_lookup (imp->uns, "genomap_impute_steps"), ==, "20");
   g_assert_cmpstr (g_hash_table_lookup (imp->uns, "genomap_impute_device"), ==, "cpu");
+  g_assert_cmpstr (g_hash_table_lookup (imp->uns, "genomap_impute_target"), ==, "neighbours");   /* the default recipe */
+  g_assert_cmpstr (g_hash_table_lookup (imp->uns, "genomap_impute_gene_head"), ==, "16");
   g_assert_nonnull (gms_impute_result_get_model (res));
   g_assert_cmpint (gm_ernet_model_steps (gms_impute_result_get_model (res)), ==, 20);
 
@@ -398,6 +400,34 @@ test_run_to_end (void)
         g_assert_true (isnan (diff[i]));
       else
         g_assert_cmpfloat (diff[i], ==, im[i] - obs[i]);
+  }
+
+  /* the Training row: "as published" runs the TCER recipe */
+  {
+    AdwComboRow *recipe_row = ADW_COMBO_ROW (gtk_widget_get_template_child (GTK_WIDGET (page), GMS_TYPE_IMPUTE_PAGE,
+                                                                            "recipe_row"));
+    GmsImputeParams q;
+    const GmDataset *imp2;
+
+    adw_combo_row_set_selected (recipe_row, 1);
+    gms_impute_params_init (&q);
+    gms_impute_page_get_params (page, &q);
+    g_assert_cmpint (q.recipe, ==, GM_ERNET_RECIPE_TCER);
+    q.steps = 5;
+    gms_impute_page_set_params (page, &q);
+    gms_impute_params_clear (&q);
+    g_assert_true (gms_impute_page_run (page));
+    wait_while_running (page, 120);
+    g_assert_null (gms_impute_page_get_last_error (page));
+    imp2 = gms_impute_result_get_imputed_dataset (gms_impute_page_get_result (page));
+    g_assert_cmpstr (g_hash_table_lookup (imp2->uns, "genomap_impute_target"), ==, "self");
+    g_assert_cmpstr (g_hash_table_lookup (imp2->uns, "genomap_impute_loss"), ==, "paper");
+    g_assert_cmpstr (g_hash_table_lookup (imp2->uns, "genomap_impute_gene_head"), ==, "0");
+    gms_impute_params_init (&q);
+    q.recipe = GM_ERNET_RECIPE_NEIGHBOURS;
+    gms_impute_page_set_params (page, &q);
+    g_assert_cmpuint (adw_combo_row_get_selected (recipe_row), ==, 0);
+    gms_impute_params_clear (&q);
   }
 
   gtk_window_destroy (window);

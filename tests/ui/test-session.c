@@ -145,6 +145,7 @@ test_session_round_trip (void)
   gms_impute_params_init (&p);
   p.method = GMS_IMPUTE_METHOD_ERNET;
   p.preset = GM_ERNET_TINY;
+  p.recipe = GM_ERNET_RECIPE_TCER;
   p.steps = 12;
   p.batch = 16;
   p.seed = 11;
@@ -235,6 +236,7 @@ test_session_round_trip (void)
   g_settings_reset (settings, "clip-quantile");
   g_settings_reset (settings, "impute-steps");
   g_settings_reset (settings, "impute-seed");
+  g_settings_reset (settings, "impute-recipe");
 
   /* 3. open it again */
   window = open_window_with (session);
@@ -289,6 +291,7 @@ test_session_round_trip (void)
   g_assert_cmpint (p.steps, ==, 12);
   g_assert_cmpuint (p.seed, ==, 11);
   g_assert_cmpint (p.preset, ==, GM_ERNET_TINY);
+  g_assert_cmpint (p.recipe, ==, GM_ERNET_RECIPE_TCER);
   g_assert_cmpint (p.eval_mode, ==, GMS_EVAL_HOLDOUT);
   gms_impute_params_clear (&p);
 
