@@ -36,7 +36,7 @@
  *    3 000 and 10 000 cells × 2 000 genes (kNN 0.18 s and 0.83 s, MAGIC
  *    0.55 s and 1.94 s); memory: the dense result and CSR copy as above plus
  *    the dense log-normalised matrix of the 2 000 genes of the PCA.
- *  - ER-Net's default recipe adds a gene head (16 · (T² + 1) + 17 · T²
+ *  - ER-Net's neighbours recipe (the default) adds a gene head (16 · (T² + 1) + 17 · T²
  *    parameters) and, before training, the neighbour search of the
  *    neighbours target: the kNN baseline's time, and its PCA input (with the
  *    PCA's own copy, 8 bytes per cell and gene) as a peak of its own.
@@ -113,6 +113,7 @@ step_seconds_64 (GmErnetPreset preset,
 void
 gms_impute_estimate (GmsImputeMethod    method,
                      GmErnetPreset      preset,
+                     GmErnetRecipe      recipe,
                      int                map_rows,
                      int                map_cols,
                      int64_t            n_cells,
@@ -136,10 +137,11 @@ gms_impute_estimate (GmsImputeMethod    method,
       GmErnetImputeOptions eo;
       double head, train_bytes, pca_bytes;
 
-      /* the application trains with the default recipe: a gene head, and
-       * the neighbours target, found first as the kNN baseline finds them
-       * (its time and its dense PCA input, both fitted below) */
+      /* the recipe's gene head, and for the neighbours target the search
+       * for the neighbours first, as the kNN baseline searches (its time
+       * and its dense PCA input, both fitted below) */
       gm_ernet_impute_options_init (&eo);
+      gm_ernet_impute_options_set_recipe (&eo, recipe);
       head = eo.gene_head > 0 ? (double) eo.gene_head * (t * t + 1) + (double) t * t * (eo.gene_head + 1) : 0;
       out->map_size = t;
       out->n_params = gms_impute_n_params (preset) + (gsize) head;

@@ -32,6 +32,7 @@ gsize    gms_impute_n_params     (GmErnetPreset preset);
 
 void     gms_impute_estimate     (GmsImputeMethod    method,
                                   GmErnetPreset      preset,
+                                  GmErnetRecipe      recipe,
                                   int                map_rows,
                                   int                map_cols,
                                   int64_t            n_cells,

@@ -404,7 +404,7 @@ update_estimate (GmsImputePage *self)
       return;
     }
   ds = gms_dataset_get_data (self->dataset);
-  gms_impute_estimate (method, current_preset (self), gms_dataset_get_map_rows (self->dataset),
+  gms_impute_estimate (method, current_preset (self), current_recipe (self), gms_dataset_get_map_rows (self->dataset),
                        gms_dataset_get_map_cols (self->dataset), gm_dataset_n_cells (ds), gm_dataset_n_genes (ds),
                        (int) gtk_adjustment_get_value (self->steps_adjustment), self->batch,
                        current_eval_mode (self) != GMS_EVAL_REFERENCE, &est);

@@ -765,22 +765,31 @@ test_estimate (void)
   g_assert_cmpint (gms_impute_padded_size (33, 20), ==, 36);
 
   /* the measured table point: compact, 49 × 49 (→ 52), batch 64 */
-  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, 49, 49, 10000, 2000, 100, 64, FALSE, &e1);
+  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, GM_ERNET_RECIPE_TCER, 49, 49, 10000, 2000, 100, 64, FALSE, &e1);
   g_assert_cmpfloat_with_epsilon (e1.step_seconds, 0.736, 1e-9);
   g_assert_cmpint (e1.map_size, ==, 52);
-  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, 49, 49, 10000, 2000, 200, 64, FALSE, &e2);
+  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, GM_ERNET_RECIPE_TCER, 49, 49, 10000, 2000, 200, 64, FALSE, &e2);
   g_assert_cmpfloat_with_epsilon (e2.seconds - e1.seconds, 100 * 0.736, 1e-6);
-  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_PAPER, 49, 49, 10000, 2000, 100, 64, FALSE, &e3);
+  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_PAPER, GM_ERNET_RECIPE_TCER, 49, 49, 10000, 2000, 100, 64, FALSE, &e3);
   g_assert_cmpfloat_with_epsilon (e3.step_seconds, 4.87, 1e-9);
   g_assert_cmpuint (e3.bytes, >, e1.bytes);
   /* within 2× of the measured peak of the paper run (1.52 GB resident) minus the results */
   g_assert_cmpuint (e3.bytes - (guint64) (12.0 * 10000 * 2000), >, 760000000);
   g_assert_cmpuint (e3.bytes - (guint64) (12.0 * 10000 * 2000), <, 3040000000u);
   /* kNN at the fitted sizes */
-  gms_impute_estimate (GMS_IMPUTE_METHOD_KNN, GM_ERNET_COMPACT, 0, 0, 10000, 2000, 0, 0, FALSE, &e1);
+  gms_impute_estimate (GMS_IMPUTE_METHOD_KNN, GM_ERNET_COMPACT, GM_ERNET_RECIPE_NEIGHBOURS, 0, 0, 10000, 2000, 0, 0, FALSE, &e1);
   g_assert_cmpfloat_with_epsilon (e1.seconds, 0.83, 0.01);
-  gms_impute_estimate (GMS_IMPUTE_METHOD_MAGIC, GM_ERNET_COMPACT, 0, 0, 3000, 2000, 0, 0, FALSE, &e1);
+  gms_impute_estimate (GMS_IMPUTE_METHOD_MAGIC, GM_ERNET_COMPACT, GM_ERNET_RECIPE_NEIGHBOURS, 0, 0, 3000, 2000, 0, 0, FALSE, &e1);
   g_assert_cmpfloat_with_epsilon (e1.seconds, 0.55, 0.01);
+  /* the neighbours recipe: the gene head's parameters (16 · (T² + 1) + 17 · T² at T = 52),
+   * and the neighbour search takes the kNN baseline's time (0.83 s at 10 000 cells) */
+  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, GM_ERNET_RECIPE_NEIGHBOURS, 49, 49, 10000, 2000,
+                       100, 64, FALSE, &e1);
+  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, GM_ERNET_RECIPE_TCER, 49, 49, 10000, 2000, 100, 64,
+                       FALSE, &e2);
+  g_assert_cmpuint (e1.n_params - e2.n_params, ==, 16 * (52 * 52 + 1) + 17 * 52 * 52);
+  g_assert_cmpfloat_with_epsilon (e1.seconds - e2.seconds, 0.83, 0.01);
+  g_assert_cmpuint (e1.bytes, >, e2.bytes);
 }
 
 /* core gm_dataset_new_with_dense_x: zeros left out, names copied, NaN refused */
