@@ -997,8 +997,8 @@ gm_ernet_forward (GmErnet     *net,
  * the output's pre-activation.  Its input is the whitened input map "pre"
  * (the first layer's output: the map centred and decorrelated), taken whole:
  * what tells cell types apart is which genes — which positions — are on.
- * (Session 3 fed it the bottleneck instead; the convolutions in between
- * slowed its learning several-fold, docs/performance.md.) */
+ * (Fed from the bottleneck, it learnt several times more slowly:
+ * docs/performance.md, "ER-Net accuracy".) */
 static void
 head_forward (GmErnet *net,
               int      n,
