@@ -28,6 +28,7 @@ struct _GmErnetModel
   double       scale;
   int          steps;
   int          target_k;       /* cells in the neighbours target; 0 for self */
+  int64_t      train_cells;    /* cells training drew from */
 };
 
 void
@@ -300,6 +301,110 @@ add_map (const Maps      *m,
     }
 }
 
+/* The rows @rows (n of them) of @m, as a new CSR matrix. */
+static void
+csr_rows (const GmCsr   *m,
+          const int64_t *rows,
+          int64_t        n,
+          GmCsr         *out)
+{
+  int64_t nnz = 0;
+
+  for (int64_t i = 0; i < n; i++)
+    nnz += m->indptr[rows[i] + 1] - m->indptr[rows[i]];
+  out->n_rows = n;
+  out->n_cols = m->n_cols;
+  out->indptr = g_new (int64_t, n + 1);
+  out->indices = g_new (int32_t, MAX (nnz, 1));
+  out->data = g_new (float, MAX (nnz, 1));
+  out->indptr[0] = 0;
+  for (int64_t i = 0; i < n; i++)
+    {
+      int64_t a = m->indptr[rows[i]], len = m->indptr[rows[i] + 1] - a;
+
+      memcpy (out->indices + out->indptr[i], m->indices + a, sizeof (int32_t) * len);
+      memcpy (out->data + out->indptr[i], m->data + a, sizeof (float) * len);
+      out->indptr[i + 1] = out->indptr[i] + len;
+    }
+}
+
+static int
+cmp_int64 (const void *a,
+           const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The neighbours target's cells: every cell, or a seeded random subset of
+ * opts->neighbour_pool (ascending) when there are more; their K nearest
+ * other cells among them (original indices, n_pool × K).  NULL with an
+ * error. */
+static int32_t *
+target_neighbours (const GmDataset            *ds,
+                   const GmErnetImputeOptions *opts,
+                   int64_t                   **pool_out,
+                   int64_t                    *n_pool_out,
+                   int                        *k_out,
+                   GError                    **error)
+{
+  int64_t n_cells = gm_dataset_n_cells (ds);
+  int64_t cap = opts->neighbour_pool > 0 ? opts->neighbour_pool : GM_ERNET_NEIGHBOUR_POOL;
+  int64_t n_pool = MIN (n_cells, MAX (cap, 2));
+  g_autofree int64_t *pool = g_new (int64_t, MAX (n_cells, 1));
+  g_autoptr(GError) err = NULL;
+  int32_t *nbr;
+  int K;
+
+  for (int64_t i = 0; i < n_cells; i++)
+    pool[i] = i;
+  if (n_pool < n_cells)
+    {
+      GmRng rng;
+
+      gm_rng_init_stream (&rng, opts->seed, 3);
+      for (int64_t i = 0; i < n_pool; i++)
+        {
+          int64_t j = i + (int64_t) gm_rng_below (&rng, (uint64_t) (n_cells - i)), t = pool[i];
+
+          pool[i] = pool[j];
+          pool[j] = t;
+        }
+      qsort (pool, n_pool, sizeof (int64_t), cmp_int64);
+    }
+  K = opts->target_k > 0 ? opts->target_k : (int) MIN ((int64_t) 30, n_pool - 1);
+  if (K < 1)
+    nbr = NULL;
+  else if (n_pool == n_cells)
+    nbr = gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &err);
+  else
+    {
+      GmCsr sub;
+
+      csr_rows (&ds->X, pool, n_pool, &sub);
+      nbr = gm_cell_neighbours (&sub, K, 10, 2000, opts->seed, opts->cancel, &err);
+      gm_csr_clear (&sub);
+      if (nbr != NULL)
+        for (gsize i = 0; i < (gsize) n_pool * K; i++)
+          nbr[i] = (int32_t) pool[nbr[i]];
+    }
+  if (nbr == NULL)
+    {
+      if (err == NULL || g_error_matches (err, GM_ERROR, GM_ERROR_USAGE))
+        g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
+                     "%s: the neighbours target needs more cells than its %d neighbours (%" G_GINT64_FORMAT " cells)",
+                     ds->path ? ds->path : "dataset", MAX (K, 1), n_pool);
+      else
+        g_propagate_error (error, g_steal_pointer (&err));   /* cancelled, or out of memory */
+      return NULL;
+    }
+  *pool_out = g_steal_pointer (&pool);
+  *n_pool_out = n_pool;
+  *k_out = K;
+  return nbr;
+}
+
 static gboolean
 is_inside (const Maps *m,
            int         p)
@@ -502,6 +607,8 @@ gm_ernet_model_train (const GmDataset            *ds,
   g_autofree float *x = NULL, *y = NULL, *o = NULL;
   g_autofree guint8 *sel = NULL;
   g_autofree int32_t *nbr = NULL;
+  g_autofree int64_t *pool = NULL;
+  int64_t n_draw = n_cells;
   int K = 0;
   gint64 t0;
   gboolean ok = TRUE;
@@ -524,20 +631,9 @@ gm_ernet_model_train (const GmDataset            *ds,
     }
   if (opts->target == GM_ERNET_TARGET_NEIGHBOURS)
     {
-      g_autoptr(GError) err = NULL;
-
-      K = opts->target_k > 0 ? opts->target_k : (int) MIN ((int64_t) 30, n_cells - 1);
-      nbr = K < 1 ? NULL : gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &err);
+      nbr = target_neighbours (ds, opts, &pool, &n_draw, &K, error);
       if (nbr == NULL)
-        {
-          if (err == NULL || g_error_matches (err, GM_ERROR, GM_ERROR_USAGE))
-            g_set_error (error, GM_ERROR, GM_ERROR_INVALID_INPUT,
-                         "%s: the neighbours target needs more cells than its %d neighbours (%" G_GINT64_FORMAT " cells)",
-                         ds->path ? ds->path : "dataset", MAX (K, 1), n_cells);
-          else
-            g_propagate_error (error, g_steal_pointer (&err));   /* cancelled, or out of memory */
-          return NULL;
-        }
+        return NULL;
     }
   if (!maps_init (&m, layout, ds, error))
     return NULL;
@@ -550,10 +646,11 @@ gm_ernet_model_train (const GmDataset            *ds,
     }
   gm_ernet_init_random (model->net, opts->seed);
   model->target_k = nbr != NULL ? K : 0;
+  model->train_cells = n_draw;
   model->scale = compute_scale (&m, ds) / opts->value_max;
   m.inv_scale = 1.0 / model->scale;
 
-  B = (int) MIN ((int64_t) opts->batch, n_cells);
+  B = (int) MIN ((int64_t) opts->batch, n_draw);
   T = m.T;
   P = T * T;
   if (!check_device_memory (model, ds->path ? ds->path : "dataset", B, T, error))
@@ -563,8 +660,10 @@ gm_ernet_model_train (const GmDataset            *ds,
     }
   steps = opts->steps > 0 ? opts->steps : gm_ernet_recipe_steps (opts->preset);
   lr_steps = (int) ((gint64) steps * 4 / 5);
-  perm = g_new (int64_t, n_cells);
-  for (int64_t i = 0; i < n_cells; i++)
+  /* positions in the cells training draws from (pool[] with the
+   * neighbours target, every cell otherwise) */
+  perm = g_new (int64_t, n_draw);
+  for (int64_t i = 0; i < n_draw; i++)
     perm[i] = i;
   cand = g_new (int, P);
   x = g_new (float, (gsize) B * P);
@@ -589,7 +688,7 @@ gm_ernet_model_train (const GmDataset            *ds,
       for (int b = 0; b < B; b++)
         {
           /* partial Fisher–Yates: B distinct cells */
-          int64_t j = b + (int64_t) gm_rng_below (&rng, (uint64_t) (n_cells - b));
+          int64_t j = b + (int64_t) gm_rng_below (&rng, (uint64_t) (n_draw - b));
           int64_t t = perm[b], cell;
           float *xb = x + (gsize) b * P, *yb = y + (gsize) b * P;
           int n_cand = 0, n_drop;
@@ -597,7 +696,7 @@ gm_ernet_model_train (const GmDataset            *ds,
 
           perm[b] = perm[j];
           perm[j] = t;
-          cell = perm[b];
+          cell = pool != NULL ? pool[perm[b]] : perm[b];
           fill_map (&m, ds, cell, yb);
           for (int p = 0; p < P; p++)
             {
@@ -624,7 +723,7 @@ gm_ernet_model_train (const GmDataset            *ds,
             {
               memset (yb, 0, sizeof (float) * P);
               for (int h = 0; h < K; h++)
-                add_map (&m, ds, nbr[cell * K + h], 1.f / (float) K, yb);
+                add_map (&m, ds, nbr[perm[b] * K + h], 1.f / (float) K, yb);
             }
         }
       if (sel != NULL)
@@ -915,6 +1014,7 @@ gm_ernet_annotate (GmDataset                  *ds,
       set_uns (ds, "genomap_impute_target", g_strdup (gm_ernet_target_name (opts->target)));
       if (model->target_k > 0)
         set_uns (ds, "genomap_impute_target_k", g_strdup_printf ("%d", model->target_k));
+      set_uns (ds, "genomap_impute_training_cells", g_strdup_printf ("%" G_GINT64_FORMAT, model->train_cells));
     }
   set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", model->steps));
   set_uns (ds, "genomap_impute_device", g_strdup (model->backend->name));

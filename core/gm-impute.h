@@ -80,6 +80,8 @@ typedef enum
 } GmErnetInference;
 
 #define GM_ERNET_MASKED_PASSES 4
+/* The default GmErnetImputeOptions.neighbour_pool. */
+#define GM_ERNET_NEIGHBOUR_POOL 20000
 
 /* What the network learns to output.  SELF is spec §1.4: the cell's own
  * observed map (Noise2Self-like: the input is that map with part of it
@@ -122,6 +124,14 @@ typedef struct
   GmErnetTarget target;        /* default GM_ERNET_TARGET_NEIGHBOURS */
   int           target_k;      /* cells in the NEIGHBOURS target; ≤ 0 (the
                                 * default): 30, or n_cells − 1 when fewer */
+  /* With the NEIGHBOURS target, a dataset of more cells than this trains on
+   * a seeded random subset of this many (≤ 0, the default: 20 000), and
+   * their neighbours are searched among them: the exact search grows with
+   * the square of the cells (30 s at 100 000, an hour at a million) and its
+   * PCA input with their number, while 1 000 steps of 64 cells draw 64 000
+   * cells anyway.  Inference covers every cell.  The number of cells drawn
+   * from is recorded as uns genomap_impute_training_cells. */
+  int64_t       neighbour_pool;
   int           ngf;           /* GM_ERNET_COMPACT only; ≤ 0 = 16 */
   int           steps;         /* ≤ 0 (the default): the model's recipe,
                                 * gm_ernet_recipe_steps () */

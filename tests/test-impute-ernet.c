@@ -549,6 +549,30 @@ test_neighbours_target (void)
     gm_ernet_annotate (obs, model, &o, NULL);
     g_assert_cmpstr (g_hash_table_lookup (obs->uns, "genomap_impute_target"), ==, "neighbours");
     g_assert_cmpstr (g_hash_table_lookup (obs->uns, "genomap_impute_target_k"), ==, "15");
+    g_assert_cmpstr (g_hash_table_lookup (obs->uns, "genomap_impute_training_cells"), ==, "240");
+  }
+  /* above the pool size, training draws from a seeded subset and finds the
+   * neighbours among it; the result is still far above the observed data */
+  {
+    g_autoptr(GmErnetModel) model = NULL;
+    g_autofree float *pooled = NULL, *again = NULL;
+    double r_pool;
+
+    o.neighbour_pool = 120;
+    model = gm_ernet_model_train (obs, lay, &o, &error);
+    g_assert_no_error (error);
+    gm_ernet_annotate (obs, model, &o, NULL);
+    g_assert_cmpstr (g_hash_table_lookup (obs->uns, "genomap_impute_training_cells"), ==, "120");
+    pooled = gm_ernet_model_apply (model, obs, &o, NULL, &error);
+    g_assert_no_error (error);
+    again = gm_ernet_impute (obs, lay, &o, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (pooled, n * sizeof (float), again, n * sizeof (float));
+    g_assert_true (memcmp (pooled, nb_v, n * sizeof (float)) != 0);
+    r_pool = median_r (ref, obs, pooled);
+    g_test_message ("median r with a pool of 120 of the 240 cells: %.4f", r_pool);
+    g_assert_cmpfloat (r_pool, >, r_obs + 0.1);
+    o.neighbour_pool = 0;
   }
   /* the default k (30) becomes n − 1 in a dataset of 12 cells */
   {

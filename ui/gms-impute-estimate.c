@@ -39,7 +39,8 @@
  *  - ER-Net's neighbours recipe (the default) adds a gene head (16 · (T² + 1) + 17 · T²
  *    parameters) and, before training, the neighbour search of the
  *    neighbours target: the kNN baseline's time, and its PCA input (with the
- *    PCA's own copy, 8 bytes per cell and gene) as a peak of its own.
+ *    PCA's own copy, 8 bytes per cell and gene) as a peak of its own, for
+ *    at most GM_ERNET_NEIGHBOUR_POOL cells.
  */
 #include "config.h"
 
@@ -135,7 +136,7 @@ gms_impute_estimate (GmsImputeMethod    method,
       double infer = 0.35 * step64 * cells / 64.0 * (holdout ? 2 : 1);
 
       GmErnetImputeOptions eo;
-      double head, train_bytes, pca_bytes;
+      double head, train_bytes, pca_bytes, pool = MIN (cells, (double) GM_ERNET_NEIGHBOUR_POOL);
 
       /* the recipe's gene head, and for the neighbours target the search
        * for the neighbours first, as the kNN baseline searches (its time
@@ -148,11 +149,11 @@ gms_impute_estimate (GmsImputeMethod    method,
       out->step_seconds = step64 * (0.25 + 0.75 * b / 64.0);
       out->seconds = out->step_seconds * MAX (steps, 0) + infer;
       if (eo.target == GM_ERNET_TARGET_NEIGHBOURS)
-        out->seconds += 5.0e-5 * MIN (genes, 2000.0) / 2000.0 * cells + 3.3e-9 * cells * cells;
+        out->seconds += 5.0e-5 * MIN (genes, 2000.0) / 2000.0 * pool + 3.3e-9 * pool * pool;
       /* inference runs forwards of 64 cells without gradients (about half the
        * bytes per cell of training): it sets the peak when the batch is small */
       train_bytes = 8e6 + 16.0 * out->n_params + MAX (150.0 * b, 75.0 * 64) * preset_ngf (preset) * (double) t * t;
-      pca_bytes = eo.target == GM_ERNET_TARGET_NEIGHBOURS ? 8.0 * cells * MIN (genes, 2000.0) : 0;
+      pca_bytes = eo.target == GM_ERNET_TARGET_NEIGHBOURS ? 8.0 * pool * MIN (genes, 2000.0) : 0;
       out->bytes = (guint64) (MAX (train_bytes, pca_bytes) + results);
     }
   else

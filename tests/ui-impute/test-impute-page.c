@@ -790,6 +790,12 @@ test_estimate (void)
   g_assert_cmpuint (e1.n_params - e2.n_params, ==, 16 * (52 * 52 + 1) + 17 * 52 * 52);
   g_assert_cmpfloat_with_epsilon (e1.seconds - e2.seconds, 0.83, 0.01);
   g_assert_cmpuint (e1.bytes, >, e2.bytes);
+  /* above the pool (20 000 cells) the search costs no more */
+  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, GM_ERNET_RECIPE_NEIGHBOURS, 49, 49, 1000000, 2000,
+                       100, 64, FALSE, &e1);
+  gms_impute_estimate (GMS_IMPUTE_METHOD_ERNET, GM_ERNET_COMPACT, GM_ERNET_RECIPE_TCER, 49, 49, 1000000, 2000, 100, 64,
+                       FALSE, &e2);
+  g_assert_cmpfloat_with_epsilon (e1.seconds - e2.seconds, 5.0e-5 * 20000 + 3.3e-9 * 20000.0 * 20000.0, 1e-6);
 }
 
 /* core gm_dataset_new_with_dense_x: zeros left out, names copied, NaN refused */
