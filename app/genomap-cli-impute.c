@@ -803,7 +803,7 @@ cmd_impute (int    argc,
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &imp_ckpt, "ernet: apply this trained model (no training)", "C" },
     { "keep-observed", 0, 0, G_OPTION_ARG_NONE, &imp_keep_observed, "ernet: keep the observed non-zero counts", NULL },
     { "loss", 0, 0, G_OPTION_ARG_STRING, &imp_loss, "ernet: training loss, mse (default), paper (L1 + 0.02 DFT L1, spec §4; tcer recipe) or hidden-mse", "LOSS" },
-    { "recipe", 0, 0, G_OPTION_ARG_STRING, &imp_recipe, "ernet: neighbours (default: --target neighbours --gene-head 16 --loss mse --lr 1e-3) or tcer (the published training: --target self --gene-head 0 --loss paper --lr 2e-4); the options below override it", "RECIPE" },
+    { "recipe", 0, 0, G_OPTION_ARG_STRING, &imp_recipe, "ernet: neighbours (default: --target neighbours --gene-head 16 --loss mse --lr 1e-3) or tcer (the published training: --target self --gene-head 0 --loss paper --lr 2e-4); the other ernet options override it", "RECIPE" },
     { "target", 0, 0, G_OPTION_ARG_STRING, &imp_target, "ernet: what the network learns to output: neighbours (the mean map of the cell's nearest cells, our extension; default) or self (the cell's own map, spec §1.4)", "TARGET" },
     { "target-k", 0, 0, G_OPTION_ARG_INT, &imp_target_k, "ernet: nearest cells in the neighbours target (default 30, fewer in smaller datasets)", "K" },
     { "inference", 0, 0, G_OPTION_ARG_STRING, &imp_inference, "ernet: direct (one forward, spec §6) or masked (each observed value predicted from its context)", "MODE" },
@@ -818,7 +818,11 @@ cmd_impute (int    argc,
                  "  magic  MAGIC (after van Dijk et al. 2018; MAGIC >= 1.0 defaults): PCA (100),\n"
                  "         K = 5 neighbours, alpha-decay kernel exp(-(d/sigma)^40), sigma = distance\n"
                  "         to the K-th neighbour, symmetrised and row-normalised Markov matrix M,\n"
-                 "         X = M^t log1p(counts per 10 000) with t = 3; no rescaling.\n\n"
+                 "         X = M^t log1p(counts per 10 000) with t = 3; no rescaling.\n"
+                 "  ernet  ER-Net (TCER, Wei et al. 2024) on the cells' GenoMaps, one cell at a time.\n"
+                 "         --recipe neighbours (default) trains it, with a per-gene output layer, to\n"
+                 "         output the mean of each cell's 30 nearest cells (of 20 000 at most);\n"
+                 "         --recipe tcer trains it as published, on each cell's own values.\n\n"
                  "The PCA uses the 2000 genes of highest log-normalised variance (randomized SVD).\n"
                  "OUT.h5ad: X = the imputed values, dense float32, ON THE COUNTS SCALE (magic's values\n"
                  "are mapped back by expm1 and each cell's library size / 10 000), layers/counts = the\n"
