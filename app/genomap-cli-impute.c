@@ -579,7 +579,7 @@ static char *imp_output, *imp_method;
 static gint64 imp_seed;
 static int imp_threads, imp_k, imp_pcs, imp_t = -1;
 static char *imp_layout, *imp_model, *imp_device, *imp_save_ckpt, *imp_ckpt;
-static int imp_steps = -1, imp_batch = -1, imp_gene_head = -1, imp_target_k = -1;
+static int imp_steps = -1, imp_batch = -1, imp_gene_head = -1, imp_target_k = -1, imp_sigma_k = -1;
 static double imp_lr = -1.0, imp_value_max = -1.0;
 static gboolean imp_keep_observed;
 static char *imp_loss, *imp_inference, *imp_target, *imp_recipe;
@@ -653,10 +653,13 @@ impute_ernet (GOptionContext *ctx,
       else
         return usage_error (ctx, "--recipe must be neighbours or tcer, not '%s'", imp_recipe);
     }
+  if (imp_sigma_k < -1)
+    return usage_error (ctx, "--target-sigma-k must be 0 or positive");
   if (imp_target_k == 0 || imp_target_k < -1)
     return usage_error (ctx, "--target-k must be positive");
   if (imp_ckpt != NULL && (imp_layout != NULL || imp_model != NULL || imp_steps > 0 || imp_lr > 0
                            || imp_value_max > 0 || imp_gene_head >= 0 || imp_target != NULL || imp_target_k > 0
+                           || imp_sigma_k >= 0
                            || imp_recipe != NULL || imp_loss != NULL))
     return usage_error (ctx, "--checkpoint takes the model, layout and scale from the file: it excludes --layout, "
                              "--model, --recipe, --steps, --lr, --loss, --value-max, --gene-head, --target and --target-k");
@@ -691,6 +694,12 @@ impute_ernet (GOptionContext *ctx,
         eo.target = GM_ERNET_TARGET_NEIGHBOURS;
       else
         return usage_error (ctx, "--target must be self or neighbours, not '%s'", imp_target);
+    }
+  if (imp_sigma_k >= 0)
+    {
+      if (eo.target != GM_ERNET_TARGET_NEIGHBOURS)
+        return usage_error (ctx, "--target-sigma-k applies to --target neighbours only");
+      eo.target_sigma_k = imp_sigma_k;
     }
   if (imp_target_k > 0)
     {
@@ -805,6 +814,7 @@ cmd_impute (int    argc,
     { "loss", 0, 0, G_OPTION_ARG_STRING, &imp_loss, "ernet: training loss, mse (default), paper (L1 + 0.02 DFT L1, spec §4; tcer recipe) or hidden-mse", "LOSS" },
     { "recipe", 0, 0, G_OPTION_ARG_STRING, &imp_recipe, "ernet: neighbours (default: --target neighbours --gene-head 16 --loss mse --lr 1e-3) or tcer (the published training: --target self --gene-head 0 --loss paper --lr 2e-4); the other ernet options override it", "RECIPE" },
     { "target", 0, 0, G_OPTION_ARG_STRING, &imp_target, "ernet: what the network learns to output: neighbours (the mean map of the cell's nearest cells, our extension; default) or self (the cell's own map, spec §1.4)", "TARGET" },
+    { "target-sigma-k", 0, 0, G_OPTION_ARG_INT, &imp_sigma_k, "ernet: weigh the neighbours by exp(-(d/sigma)^2), sigma the distance to the cell's K-th neighbour (0: equal weights)", "K" },
     { "target-k", 0, 0, G_OPTION_ARG_INT, &imp_target_k, "ernet: nearest cells in the neighbours target (default 30, fewer in smaller datasets)", "K" },
     { "inference", 0, 0, G_OPTION_ARG_STRING, &imp_inference, "ernet: direct (one forward, spec §6) or masked (each observed value predicted from its context)", "MODE" },
     { NULL }
@@ -861,7 +871,7 @@ cmd_impute (int    argc,
     return impute_ernet (ctx, argv[1], &progress);
   if (imp_layout != NULL || imp_model != NULL || imp_steps != -1 || imp_batch != -1 || imp_lr != -1.0
       || imp_value_max != -1.0 || imp_gene_head != -1 || imp_device != NULL || imp_save_ckpt != NULL || imp_ckpt != NULL || imp_keep_observed
-      || imp_target != NULL || imp_target_k != -1 || imp_recipe != NULL || imp_loss != NULL)
+      || imp_target != NULL || imp_target_k != -1 || imp_sigma_k != -1 || imp_recipe != NULL || imp_loss != NULL)
     return usage_error (ctx, "--layout, --model, --recipe, --steps, --batch, --lr, --loss, --value-max, --gene-head, --target, --target-k, --device, --save-checkpoint, "
                              "--checkpoint and --keep-observed apply to --method ernet only");
 

@@ -588,6 +588,7 @@ gm_cell_neighbours (const GmCsr  *counts,
                     int           n_hvg,
                     guint64       seed,
                     const gint   *cancel,
+                    float       **dist_out,
                     GError      **error)
 {
   GmBaselineParams p;
@@ -615,6 +616,8 @@ gm_cell_neighbours (const GmCsr  *counts,
       g_set_error (error, GM_ERROR, GM_ERROR_CANCELLED, "cancelled");
       return NULL;
     }
+  if (dist_out != NULL)
+    *dist_out = g_steal_pointer (&dist);
   return g_steal_pointer (&idx);
 }
 

@@ -83,9 +83,10 @@ void     gm_knn_exact            (const float *pts, int64_t n, int64_t d, int k,
 /* The k nearest other cells of every cell (itself excluded), n_rows × k
  * row-major, nearest first: exact search in the first n_pcs principal
  * components of the n_hvg most variable log-normalised genes, as the
- * baselines search (10 PCs, 2000 genes for kNN smoothing).  NULL with an
- * error when there are not more than k cells or when cancelled. */
+ * baselines search (10 PCs, 2000 genes for kNN smoothing); *dist (may be
+ * NULL) receives their distances there, n_rows × k.  NULL with an error
+ * when there are not more than k cells or when cancelled. */
 int32_t *gm_cell_neighbours      (const GmCsr *counts, int k, int n_pcs, int n_hvg, guint64 seed,
-                                  const gint *cancel, GError **error);
+                                  const gint *cancel, float **dist, GError **error);
 
 G_END_DECLS

@@ -347,6 +347,7 @@ target_neighbours (const GmDataset            *ds,
                    int64_t                   **pool_out,
                    int64_t                    *n_pool_out,
                    int                        *k_out,
+                   float                     **w_out,
                    GError                    **error)
 {
   int64_t n_cells = gm_dataset_n_cells (ds);
@@ -354,6 +355,7 @@ target_neighbours (const GmDataset            *ds,
   int64_t n_pool = MIN (n_cells, MAX (cap, 2));
   g_autofree int64_t *pool = g_new (int64_t, MAX (n_cells, 1));
   g_autoptr(GError) err = NULL;
+  g_autofree float *dist = NULL;
   int32_t *nbr;
   int K;
 
@@ -377,13 +379,13 @@ target_neighbours (const GmDataset            *ds,
   if (K < 1)
     nbr = NULL;
   else if (n_pool == n_cells)
-    nbr = gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &err);
+    nbr = gm_cell_neighbours (&ds->X, K, 10, 2000, opts->seed, opts->cancel, &dist, &err);
   else
     {
       GmCsr sub;
 
       csr_rows (&ds->X, pool, n_pool, &sub);
-      nbr = gm_cell_neighbours (&sub, K, 10, 2000, opts->seed, opts->cancel, &err);
+      nbr = gm_cell_neighbours (&sub, K, 10, 2000, opts->seed, opts->cancel, &dist, &err);
       gm_csr_clear (&sub);
       if (nbr != NULL)
         for (gsize i = 0; i < (gsize) n_pool * K; i++)
@@ -399,9 +401,22 @@ target_neighbours (const GmDataset            *ds,
         g_propagate_error (error, g_steal_pointer (&err));   /* cancelled, or out of memory */
       return NULL;
     }
+  /* weights: equal, or a Gaussian of the distance with the bandwidth of
+   * the cell's target_sigma_k-th neighbour */
+  for (int64_t i = 0; i < n_pool; i++)
+    {
+      float *d = dist + i * K;
+      double sigma = opts->target_sigma_k > 0 ? d[MIN (opts->target_sigma_k, K) - 1] : 0, tot = 0;
+
+      for (int h = 0; h < K; h++)
+        tot += d[h] = sigma > 0 ? (float) exp (-(d[h] / sigma) * (d[h] / sigma)) : 1.f;
+      for (int h = 0; h < K; h++)
+        d[h] = (float) (d[h] / tot);
+    }
   *pool_out = g_steal_pointer (&pool);
   *n_pool_out = n_pool;
   *k_out = K;
+  *w_out = g_steal_pointer (&dist);
   return nbr;
 }
 
@@ -608,6 +623,7 @@ gm_ernet_model_train (const GmDataset            *ds,
   g_autofree guint8 *sel = NULL;
   g_autofree int32_t *nbr = NULL;
   g_autofree int64_t *pool = NULL;
+  g_autofree float *nbr_w = NULL;
   int64_t n_draw = n_cells;
   int K = 0;
   gint64 t0;
@@ -631,7 +647,7 @@ gm_ernet_model_train (const GmDataset            *ds,
     }
   if (opts->target == GM_ERNET_TARGET_NEIGHBOURS)
     {
-      nbr = target_neighbours (ds, opts, &pool, &n_draw, &K, error);
+      nbr = target_neighbours (ds, opts, &pool, &n_draw, &K, &nbr_w, error);
       if (nbr == NULL)
         return NULL;
     }
@@ -723,7 +739,7 @@ gm_ernet_model_train (const GmDataset            *ds,
             {
               memset (yb, 0, sizeof (float) * P);
               for (int h = 0; h < K; h++)
-                add_map (&m, ds, nbr[perm[b] * K + h], 1.f / (float) K, yb);
+                add_map (&m, ds, nbr[perm[b] * K + h], nbr_w[perm[b] * K + h], yb);
             }
         }
       if (sel != NULL)
@@ -1015,6 +1031,8 @@ gm_ernet_annotate (GmDataset                  *ds,
       if (model->target_k > 0)
         set_uns (ds, "genomap_impute_target_k", g_strdup_printf ("%d", model->target_k));
       set_uns (ds, "genomap_impute_training_cells", g_strdup_printf ("%" G_GINT64_FORMAT, model->train_cells));
+      if (model->target_k > 0)
+        set_uns (ds, "genomap_impute_target_sigma_k", g_strdup_printf ("%d", MAX (opts->target_sigma_k, 0)));
     }
   set_uns (ds, "genomap_impute_steps", g_strdup_printf ("%d", model->steps));
   set_uns (ds, "genomap_impute_device", g_strdup (model->backend->name));

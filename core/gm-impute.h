@@ -132,6 +132,11 @@ typedef struct
    * cells anyway.  Inference covers every cell.  The number of cells drawn
    * from is recorded as uns genomap_impute_training_cells. */
   int64_t       neighbour_pool;
+  /* NEIGHBOURS target weights: ≤ 0, equal; else w ∝ exp (−(d / σ)²), d the
+   * neighbour's distance, σ the cell's distance to its target_sigma_k-th
+   * neighbour (a kernel that narrows where cells are dense and keeps a rare
+   * cell's few close relatives ahead of the rest). */
+  int           target_sigma_k;
   int           ngf;           /* GM_ERNET_COMPACT only; ≤ 0 = 16 */
   int           steps;         /* ≤ 0 (the default): the model's recipe,
                                 * gm_ernet_recipe_steps () */

@@ -172,6 +172,9 @@ check "ernet bad --target" 2 "$cli" impute "$fix" --method ernet --target others
 expect "ernet bad --target explains" "$tmp/err" "self or neighbours"
 check "ernet --target-k without neighbours" 2 "$cli" impute "$fix" --method ernet --target self --target-k 5 -o "$tmp/x.h5ad"
 expect "ernet --target-k without neighbours explains" "$tmp/err" "--target neighbours only"
+check "ernet --target-sigma-k without neighbours" 2 "$cli" impute "$fix" --method ernet --target self --target-sigma-k 5 -o "$tmp/x.h5ad"
+check "ernet negative --target-sigma-k" 2 "$cli" impute "$fix" --method ernet --target-sigma-k -4 -o "$tmp/x.h5ad"
+check "ernet --target-sigma-k" 0 "$cli" impute "$fix" --method ernet --model tiny --steps 2 --batch 8 --target-sigma-k 3 --device cpu -o "$tmp/sg.h5ad"
 check "ernet --target-k 0" 2 "$cli" impute "$fix" --method ernet --target neighbours --target-k 0 -o "$tmp/x.h5ad"
 check "ernet --target with --checkpoint" 2 "$cli" impute "$fix" --method ernet --checkpoint "$tmp/gh.gmernet" \
   --target neighbours -o "$tmp/x.h5ad"

@@ -574,6 +574,20 @@ test_neighbours_target (void)
     g_assert_cmpfloat (r_pool, >, r_obs + 0.1);
     o.neighbour_pool = 0;
   }
+  /* distance-weighted neighbours: another target, as good */
+  {
+    g_autofree float *weighted = NULL;
+    double r_w;
+
+    o.target_sigma_k = 5;
+    weighted = gm_ernet_impute (obs, lay, &o, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (memcmp (weighted, nb_v, n * sizeof (float)) != 0);
+    r_w = median_r (ref, obs, weighted);
+    g_test_message ("median r with distance-weighted neighbours (sigma at the 5th): %.4f", r_w);
+    g_assert_cmpfloat (r_w, >, r_obs + 0.1);
+    o.target_sigma_k = 0;
+  }
   /* the default k (30) becomes n − 1 in a dataset of 12 cells */
   {
     g_autoptr(GmDataset) few_ref = NULL, few = NULL;

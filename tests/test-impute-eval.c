@@ -531,7 +531,7 @@ test_cell_neighbours (void)
   g_assert_no_error (error);
   group = g_ptr_array_index (ref->obs, 0);
   n = gm_dataset_n_cells (ref);
-  nb = gm_cell_neighbours (&ref->X, 10, 10, 2000, 0, NULL, &error);
+  nb = gm_cell_neighbours (&ref->X, 10, 10, 2000, 0, NULL, NULL, &error);
   g_assert_no_error (error);
   for (int64_t c = 0; c < n; c++)
     for (int h = 0; h < 10; h++)
@@ -543,7 +543,7 @@ test_cell_neighbours (void)
         same += group->codes[o] == group->codes[c];
       }
   g_assert_cmpint (same, ==, n * 10);
-  g_assert_null (gm_cell_neighbours (&ref->X, 150, 10, 2000, 0, NULL, &error));
+  g_assert_null (gm_cell_neighbours (&ref->X, 150, 10, 2000, 0, NULL, NULL, &error));
   g_assert_error (error, GM_ERROR, GM_ERROR_USAGE);
 }
 

@@ -118,7 +118,7 @@ print_target_alone (Bench *b,
                     int    k)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree int32_t *nb = gm_cell_neighbours (&b->obs->X, k, 10, 2000, b->opts->seed, NULL, &error);
+  g_autofree int32_t *nb = gm_cell_neighbours (&b->obs->X, k, 10, 2000, b->opts->seed, NULL, NULL, &error);
   g_autofree float *lo = NULL;
   g_autofree double *L = NULL;
 
@@ -177,7 +177,7 @@ main (int    argc,
 {
   g_autofree char *ref_path = NULL, *obs_path = NULL, *layout_path = NULL, *model = NULL, *loss = NULL;
   g_autofree char *target = NULL, *recipe = NULL;
-  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0, gene_head = -1, target_k = 0;
+  int ngf = 0, steps = 2500, batch = 64, every = 250, threads = 0, gene_head = -1, target_k = 0, sigma_k = -1;
   double lr = -1, value_max = 0.5;
   gint64 seed = 0;
   gboolean no_baselines = FALSE;
@@ -195,6 +195,7 @@ main (int    argc,
     { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, "paper, mse or hidden-mse (the recipe's)", "L" },
     { "recipe", 0, 0, G_OPTION_ARG_STRING, &recipe, "neighbours (default) or tcer; the options override it", "R" },
     { "target", 0, 0, G_OPTION_ARG_STRING, &target, "neighbours or self (default: the recipe's)", "T" },
+    { "target-sigma-k", 0, 0, G_OPTION_ARG_INT, &sigma_k, "neighbour whose distance is the target kernel's width (0 = equal weights)", "K" },
     { "target-k", 0, 0, G_OPTION_ARG_INT, &target_k, "cells in the neighbours target (default 30)", "K" },
     { "every", 0, 0, G_OPTION_ARG_INT, &every, "evaluate every N steps (250)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed (0)", "S" },
@@ -297,6 +298,8 @@ main (int    argc,
   if (target != NULL)
     eo.target = g_strcmp0 (target, "neighbours") == 0 ? GM_ERNET_TARGET_NEIGHBOURS : GM_ERNET_TARGET_SELF;
   eo.target_k = target_k;
+  if (sigma_k >= 0)
+    eo.target_sigma_k = sigma_k;
   if (loss != NULL)
     eo.loss = g_strcmp0 (loss, "mse") == 0 ? GM_ERNET_LOSS_MSE
               : g_strcmp0 (loss, "hidden-mse") == 0 ? GM_ERNET_LOSS_HIDDEN_MSE : GM_ERNET_LOSS_PAPER;
