@@ -421,7 +421,6 @@ gms_window_open_file (GmsWindow *self,
 #ifdef HAVE_GMS_IMPUTE_PAGE
 static const char * const eval_mode_names[] = { "holdout", "simulated", "reference" };
 static const char * const preset_names[] = { "paper", "compact", "tiny" };
-static const char * const recipe_names[] = { "neighbours", "tcer" };   /* GmErnetRecipe order */
 #endif
 
 static gint64
@@ -486,8 +485,7 @@ collect_view_state (GmsWindow *self)
       view_set (view, "impute_method", g_strdup (gms_impute_method_to_string (params.method)));
       if ((guint) params.preset < G_N_ELEMENTS (preset_names))
         view_set (view, "impute_model", g_strdup (preset_names[params.preset]));
-      if ((guint) params.recipe < G_N_ELEMENTS (recipe_names))
-        view_set (view, "impute_recipe", g_strdup (recipe_names[params.recipe]));
+      view_set (view, "impute_recipe", g_strdup (gm_ernet_recipe_name (params.recipe)));
       view_set (view, "impute_steps", g_strdup_printf ("%d", params.steps));
       view_set (view, "impute_seed", g_strdup_printf ("%" G_GUINT64_FORMAT, params.seed));
       view_set (view, "impute_eval_mode", g_strdup (eval_mode_names[params.eval_mode]));
@@ -592,9 +590,9 @@ restore_session (GmsWindow  *self,
       for (guint i = 0; i < G_N_ELEMENTS (preset_names); i++)
         if (g_strcmp0 (g_hash_table_lookup (view, "impute_model"), preset_names[i]) == 0)
           params.preset = (GmErnetPreset) i;
-      for (guint i = 0; i < G_N_ELEMENTS (recipe_names); i++)
-        if (g_strcmp0 (g_hash_table_lookup (view, "impute_recipe"), recipe_names[i]) == 0)
-          params.recipe = (GmErnetRecipe) i;
+      for (GmErnetRecipe r = GM_ERNET_RECIPE_NEIGHBOURS; r <= GM_ERNET_RECIPE_TCER; r++)
+        if (g_strcmp0 (g_hash_table_lookup (view, "impute_recipe"), gm_ernet_recipe_name (r)) == 0)
+          params.recipe = r;
       for (guint i = 0; i < G_N_ELEMENTS (eval_mode_names); i++)
         if (g_strcmp0 (g_hash_table_lookup (view, "impute_eval_mode"), eval_mode_names[i]) == 0)
           params.eval_mode = (GmsEvalMode) i;
