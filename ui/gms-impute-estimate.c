@@ -111,6 +111,19 @@ step_seconds_64 (GmErnetPreset preset,
   return scale * row[2] * a / (table_sizes[2] * table_sizes[2]);
 }
 
+/* kNN or MAGIC on n cells: the fitted a·n + b·n² (see above) */
+static double
+baseline_seconds (GmsImputeMethod method,
+                  double          cells,
+                  double          genes)
+{
+  double g = MIN (genes, 2000.0) / 2000.0;
+  double a = method == GMS_IMPUTE_METHOD_MAGIC ? 1.787e-4 : 5.0e-5;
+  double q = method == GMS_IMPUTE_METHOD_MAGIC ? 1.53e-9 : 3.3e-9;
+
+  return a * g * cells + q * cells * cells;
+}
+
 void
 gms_impute_estimate (GmsImputeMethod    method,
                      GmErnetPreset      preset,
@@ -134,7 +147,6 @@ gms_impute_estimate (GmsImputeMethod    method,
       double b = (double) MIN (batch > 0 ? batch : 64, (int) MIN (n_cells, G_MAXINT));
       double step64 = step_seconds_64 (preset, t);
       double infer = 0.35 * step64 * cells / 64.0 * (holdout ? 2 : 1);
-
       GmErnetImputeOptions eo;
       double head, train_bytes, pca_bytes, pool = MIN (cells, (double) GM_ERNET_NEIGHBOUR_POOL);
 
@@ -149,7 +161,7 @@ gms_impute_estimate (GmsImputeMethod    method,
       out->step_seconds = step64 * (0.25 + 0.75 * b / 64.0);
       out->seconds = out->step_seconds * MAX (steps, 0) + infer;
       if (eo.target == GM_ERNET_TARGET_NEIGHBOURS)
-        out->seconds += 5.0e-5 * MIN (genes, 2000.0) / 2000.0 * pool + 3.3e-9 * pool * pool;
+        out->seconds += baseline_seconds (GMS_IMPUTE_METHOD_KNN, pool, genes);
       /* inference runs forwards of 64 cells without gradients (about half the
        * bytes per cell of training): it sets the peak when the batch is small */
       train_bytes = 8e6 + 16.0 * out->n_params + MAX (150.0 * b, 75.0 * 64) * preset_ngf (preset) * (double) t * t;
@@ -158,11 +170,7 @@ gms_impute_estimate (GmsImputeMethod    method,
     }
   else
     {
-      double g = MIN (genes, 2000.0) / 2000.0;
-      double a = method == GMS_IMPUTE_METHOD_MAGIC ? 1.787e-4 : 5.0e-5;
-      double q = method == GMS_IMPUTE_METHOD_MAGIC ? 1.53e-9 : 3.3e-9;
-
-      out->seconds = (a * g * cells + q * cells * cells) * (holdout ? 2 : 1);
+      out->seconds = baseline_seconds (method, cells, genes) * (holdout ? 2 : 1);
       out->bytes = (guint64) (results + 4.0 * cells * MIN (genes, 2000.0));
     }
 }
